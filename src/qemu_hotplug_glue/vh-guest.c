@@ -1,0 +1,172 @@
+#include "vh-guest.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "vh-error.h"
+#include "vh-line-reader.h"
+
+#define CONSOLE_TAIL_MAX 4096
+
+struct VhGuest {
+    int fd;
+    VhLineReader *reader;
+    guint64 next_tag;
+    char *kernel_release;
+    GString *console_tail;
+};
+
+VhGuest *
+vh_guest_new(int fd)
+{
+    VhGuest *guest = g_new0(VhGuest, 1);
+
+    guest->fd = fd;
+    guest->reader = vh_line_reader_new(fd);
+    guest->next_tag = 1;
+    guest->console_tail = g_string_new(NULL);
+    return guest;
+}
+
+void
+vh_guest_free(VhGuest *guest)
+{
+    if (!guest)
+        return;
+    vh_line_reader_free(guest->reader);
+    g_free(guest->kernel_release);
+    g_string_free(guest->console_tail, TRUE);
+    g_free(guest);
+}
+
+const char *
+vh_guest_console_tail(VhGuest *guest)
+{
+    return guest->console_tail->str;
+}
+
+static void
+remember_console(VhGuest *guest, const char *line)
+{
+    g_string_append(guest->console_tail, line);
+    g_string_append_c(guest->console_tail, '\n');
+    if (guest->console_tail->len > CONSOLE_TAIL_MAX)
+        g_string_erase(guest->console_tail, 0, guest->console_tail->len - CONSOLE_TAIL_MAX);
+}
+
+/* Reads a line; on failure, says what the console showed last. */
+static char *
+read_line(VhGuest *guest, gint64 deadline, const char *waiting_for, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    char *line = vh_line_reader_read_line(guest->reader, deadline, &local);
+    const char *tail;
+
+    if (line)
+        return line;
+    tail = strrchr(g_strchomp(guest->console_tail->str), '\n');
+    tail = tail ? tail + 1 : guest->console_tail->str;
+    g_propagate_prefixed_error(error, g_steal_pointer(&local),
+                               "guest channel, waiting for %s (last console line: \"%s\"): ",
+                               waiting_for, tail);
+    return NULL;
+}
+
+gboolean
+vh_guest_wait_ready(VhGuest *guest, guint timeout_ms, GError **error)
+{
+    gint64 deadline = vh_deadline_after_ms(timeout_ms);
+
+    for (;;) {
+        g_autofree char *line = read_line(guest, deadline, "the guest to boot", error);
+
+        if (!line)
+            return FALSE;
+        /* The console may prefix the banner with escape sequences of the firmware. */
+        if (strstr(line, "@@VCPUHP READY")) {
+            g_free(guest->kernel_release);
+            guest->kernel_release = g_strdup(g_strstrip(strstr(line, "READY") + 5));
+            return TRUE;
+        }
+        remember_console(guest, line);
+        /* A panicking kernel never becomes ready: say so now, not at the timeout. */
+        if (strstr(line, "Kernel panic - not syncing")) {
+            g_set_error(error, VH_ERROR, VH_ERROR_EXITED, "guest kernel panicked: %s",
+                        strstr(line, "Kernel panic"));
+            return FALSE;
+        }
+    }
+}
+
+const char *
+vh_guest_kernel_release(VhGuest *guest)
+{
+    return guest->kernel_release;
+}
+
+char *
+vh_guest_run(VhGuest *guest, const char *command, guint timeout_ms, int *exit_status,
+             GError **error)
+{
+    gint64 deadline = vh_deadline_after_ms(timeout_ms);
+    g_autofree char *tag = g_strdup_printf("c%" G_GUINT64_FORMAT, guest->next_tag++);
+    g_autofree char *request = NULL;
+    g_autofree char *data_prefix = g_strdup_printf("@@%s| ", tag);
+    g_autofree char *end_prefix = g_strdup_printf("@@%s END ", tag);
+    g_autoptr(GString) output = g_string_new(NULL);
+    gboolean first = TRUE;
+
+    if (strpbrk(command, "\r\n")) {
+        g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
+                    "guest commands are one line: %s", command);
+        return NULL;
+    }
+    request = g_strdup_printf("%s %s\n", tag, command);
+    if (!vh_write_all(guest->fd, request, strlen(request), error)) {
+        g_prefix_error(error, "guest channel: ");
+        return NULL;
+    }
+    for (;;) {
+        g_autofree char *line = read_line(guest, deadline, command, error);
+        const char *p;
+
+        if (!line)
+            return NULL;
+        if ((p = strstr(line, data_prefix))) {
+            if (!first)
+                g_string_append_c(output, '\n');
+            g_string_append(output, p + strlen(data_prefix));
+            first = FALSE;
+        } else if ((p = strstr(line, end_prefix))) {
+            char *end = NULL;
+            long status = strtol(p + strlen(end_prefix), &end, 10);
+
+            if (end == p + strlen(end_prefix) || *end != '\0') {
+                g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
+                            "guest channel: bad end of reply: %s", line);
+                return NULL;
+            }
+            if (exit_status)
+                *exit_status = (int)status;
+            return g_string_free(g_steal_pointer(&output), FALSE);
+        } else {
+            remember_console(guest, line);
+        }
+    }
+}
+
+char *
+vh_guest_run_ok(VhGuest *guest, const char *command, guint timeout_ms, GError **error)
+{
+    int status = -1;
+    g_autofree char *out = vh_guest_run(guest, command, timeout_ms, &status, error);
+
+    if (!out)
+        return NULL;
+    if (status != 0) {
+        g_set_error(error, VH_ERROR, VH_ERROR_COMMAND,
+                    "guest command '%s' exited with status %d: %s", command, status, out);
+        return NULL;
+    }
+    return g_steal_pointer(&out);
+}

@@ -1,0 +1,57 @@
+#!/bin/bash
+# Installs everything vcpuhp builds and runs with, from Debian's archive only.
+# Idempotent: a second run that finds every package installed does nothing.
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+[ "$(id -u)" = 0 ] || die "run as root: packages are installed with apt-get"
+
+# From bookworm.
+host_pkgs=(
+    build-essential pkg-config ccache ninja-build git dpkg-dev quilt python3-venv
+    python3-pycotap flex bison cpio xz-utils zstd acpica-tools socat
+    # QEMU
+    libglib2.0-dev libfdt-dev libpixman-1-dev zlib1g-dev libslirp-dev
+    # libvirt
+    libxml2-dev libxml2-utils xsltproc libgnutls28-dev libjson-c-dev libtirpc-dev
+    libnl-3-dev libnl-route-3-dev libcap-ng-dev libudev-dev libpciaccess-dev
+    libacl1-dev libattr1-dev libreadline-dev python3-docutils
+    # the project's own C
+    libjson-glib-dev
+)
+# From bookworm-backports: meson >= 1.5 for QEMU 10, and the stock QEMU 10.0 /
+# libvirt 11.3 binaries that serve as baselines.
+bpo_pkgs=(
+    meson qemu-system-arm qemu-system-x86 qemu-utils
+    libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
+)
+
+missing=()
+for p in "${host_pkgs[@]}" "${bpo_pkgs[@]}"; do
+    case $p in \#*) continue ;; esac
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
+        || missing+=("$p")
+done
+# meson must be the backported one (QEMU 10 needs >= 1.5).
+if command -v meson >/dev/null && ! dpkg --compare-versions "$(meson --version)" ge 1.5; then
+    missing+=(meson)
+fi
+[ ${#missing[@]} = 0 ] && exit 0
+
+"$(dirname "$0")/apt-sources.sh"
+log "installing: ${missing[*]}"
+for p in "${missing[@]}"; do
+    apt-cache show "$p" >/dev/null 2>&1 \
+        || die "package '$p' is not available from the configured Debian suites"
+done
+# Never start daemons from package scripts: tests start their own instances.
+policy=/usr/sbin/policy-rc.d
+had_policy=0; [ -e $policy ] && had_policy=1
+[ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > $policy; chmod +x $policy; }
+trap '[ $had_policy = 1 ] || rm -f $policy' EXIT
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq --no-install-recommends "${host_pkgs[@]/\#*/}" >/dev/null \
+    || die "apt-get install of the bookworm packages failed"
+apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpo_pkgs[@]}" >/dev/null \
+    || die "apt-get install of the bookworm-backports packages failed"
+log "packages installed"
