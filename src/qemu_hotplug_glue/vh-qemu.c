@@ -21,6 +21,7 @@ struct VhQemu {
     gint64 spawn_time;
     char *dir;          /* private directory with the sockets and the log */
     char *log_path;
+    char *binary_name;  /* QEMU prefixes its error messages with it */
     int qmp_fd, serial_fd;
     VhQmp *qmp;
 };
@@ -74,17 +75,27 @@ describe_status(int status)
     return g_strdup_printf("ended with wait status %d", status);
 }
 
-/* The last non-empty line QEMU printed: its own explanation of a failure. */
+/*
+ * QEMU's own explanation of a failure: its last "qemu-system-xxx: ..." line (hint
+ * lines may follow it), else the last line it printed.
+ */
 static char *
 last_log_line(VhQemu *qemu)
 {
     g_autofree char *log = vh_qemu_read_log(qemu);
     g_auto(GStrv) lines = g_strsplit(log, "\n", -1);
+    g_autofree char *prefix = g_strconcat(qemu->binary_name, ": ", NULL);
+    const char *last = NULL;
 
-    for (int i = (int)g_strv_length(lines) - 1; i >= 0; i--)
-        if (g_strstrip(lines[i])[0])
+    for (int i = (int)g_strv_length(lines) - 1; i >= 0; i--) {
+        if (!g_strstrip(lines[i])[0])
+            continue;
+        if (g_str_has_prefix(lines[i], prefix))
             return g_strdup(lines[i]);
-    return g_strdup("(QEMU printed nothing)");
+        if (!last)
+            last = lines[i];
+    }
+    return g_strdup(last ? last : "(QEMU printed nothing)");
 }
 
 static void
@@ -148,6 +159,7 @@ vh_qemu_launch(const char *binary, const char *const *args, guint timeout_ms,
     qmp_path = g_build_filename(qemu->dir, "qmp.sock", NULL);
     serial_path = g_build_filename(qemu->dir, "serial.sock", NULL);
     qemu->log_path = g_build_filename(qemu->dir, "qemu.log", NULL);
+    qemu->binary_name = g_path_get_basename(binary);
 
     qmp_listen = listen_unix(qmp_path, error);
     if (qmp_listen < 0)
@@ -304,5 +316,6 @@ vh_qemu_free(VhQemu *qemu)
     }
     g_free(qemu->dir);
     g_free(qemu->log_path);
+    g_free(qemu->binary_name);
     g_free(qemu);
 }

@@ -8,6 +8,39 @@
 #                   "@@<tag> END <exit status>\n"
 # and announces itself with "@@VCPUHP READY <kernel release>".
 # The prefixes keep replies recognisable even if a kernel message slips in between.
+# Helpers for the host's commands (they run in subshells of this shell).
+
+# cpu_in_list CPU LIST: is CPU in the kernel cpulist LIST ("0-1,4")?
+cpu_in_list() {
+    local IFS=, r
+    for r in $2; do
+        [ "$1" -ge "${r%-*}" ] && [ "$1" -le "${r#*-}" ] && return 0
+    done
+    return 1
+}
+
+# wait_cpu_mask MASK CPU yes|no TENTHS: waits (at most TENTHS tenths of a second)
+# until /sys/devices/system/cpu/MASK contains (yes) or lacks (no) CPU; prints the
+# mask. The guest handles hotplug notifications asynchronously, so the condition
+# is checked where it happens.
+wait_cpu_mask() {
+    local i=0 m
+    while :; do
+        m=$(cat "/sys/devices/system/cpu/$1")
+        if cpu_in_list "$2" "$m"; then [ "$3" = yes ] && break
+        else [ "$3" = no ] && break; fi
+        [ $i -ge "$4" ] && break
+        usleep 100000
+        i=$((i + 1))
+    done
+    echo "$m"
+}
+
+# pinned_work CPU: runs a short busy loop pinned to CPU and prints the CPU it ran on.
+pinned_work() {
+    taskset -c "$1" sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done; cut -d" " -f39 /proc/self/stat'
+}
+
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc

@@ -1,6 +1,8 @@
 #!/bin/bash
-# Installs everything vcpuhp builds and runs with, from Debian's archive only.
-# Idempotent: a second run that finds every package installed does nothing.
+# install-deps.sh [PACKAGE...]
+# Installs everything vcpuhp builds and runs with, from Debian's archive only, plus
+# the bookworm PACKAGEs given. Idempotent: a run that finds every package installed
+# does nothing.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -18,6 +20,7 @@ host_pkgs=(
     libacl1-dev libattr1-dev libreadline-dev python3-docutils
     # the project's own C
     libjson-glib-dev
+    "$@"
 )
 # From bookworm-backports: meson >= 1.5 for QEMU 10, and the stock QEMU 10.0 /
 # libvirt 11.3 binaries that serve as baselines.
@@ -28,7 +31,6 @@ bpo_pkgs=(
 
 missing=()
 for p in "${host_pkgs[@]}" "${bpo_pkgs[@]}"; do
-    case $p in \#*) continue ;; esac
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' \
         || missing+=("$p")
 done
@@ -50,7 +52,7 @@ had_policy=0; [ -e $policy ] && had_policy=1
 [ $had_policy = 1 ] || { printf '#!/bin/sh\nexit 101\n' > $policy; chmod +x $policy; }
 trap '[ $had_policy = 1 ] || rm -f $policy' EXIT
 export DEBIAN_FRONTEND=noninteractive
-apt-get install -y -qq --no-install-recommends "${host_pkgs[@]/\#*/}" >/dev/null \
+apt-get install -y -qq --no-install-recommends "${host_pkgs[@]}" >/dev/null \
     || die "apt-get install of the bookworm packages failed"
 apt-get install -y -qq --no-install-recommends -t bookworm-backports "${bpo_pkgs[@]}" >/dev/null \
     || die "apt-get install of the bookworm-backports packages failed"

@@ -22,8 +22,8 @@ export GIT_COMMITTER_NAME=vcpuhp GIT_COMMITTER_EMAIL=vcpuhp@localhost
 export GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"
 git init -q -b master .
 git config core.autocrlf false
-# Upstream trees ship their own .gitignore; force-add so the base is the whole tarball.
-git add -A -f . && git commit -q -m "upstream: $source_package $version"
+for p in ${untracked_paths:-}; do echo "/$p/" >> .git/info/exclude; done
+git add -A . && git commit -q -m "upstream: $source_package $version"
 if [ -n "$debian_patches" ]; then
     tar -xf "$srcdir"/*.debian.tar.* -C "$dest" debian/patches
     for p in $debian_patches; do

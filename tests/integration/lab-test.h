@@ -1,0 +1,130 @@
+/*
+ * Shared by the integration tests: where the QEMU binaries and the lab guests are
+ * (passed by meson from the build's options), and guest-side waits.
+ */
+#pragma once
+
+#include <glib.h>
+#include <string.h>
+
+#include "vh-cpu-masks.h"
+#include "vh-error.h"
+#include "vh-json.h"
+#include "vh-lab.h"
+
+/* Generous for TCG on a 2-core machine shared with a build: a boot takes 3-7 s. */
+#define LAB_BOOT_TIMEOUT_MS 120000
+#define LAB_CMD_TIMEOUT_MS 30000
+
+static inline const char *
+lab_env(const char *name)
+{
+    const char *v = g_getenv(name);
+
+    if (!v || !*v)
+        g_error("%s is not set: run the integration tests through meson test", name);
+    return v;
+}
+
+static inline VhLabGuestConfig
+lab_config(VhGuestArch arch, const char *smp)
+{
+    VhLabGuestConfig c = {
+        .arch = arch,
+        .qemu_binary = lab_env(arch == VH_GUEST_ARM64 ? "VCPUHP_QEMU" : "VCPUHP_STOCK_QEMU_X86"),
+        .lab_dir = lab_env("VCPUHP_LAB"),
+        .smp = smp,
+    };
+    return c;
+}
+
+static inline VhLabVm *
+lab_boot(const VhLabGuestConfig *config)
+{
+    g_autoptr(GError) err = NULL;
+    VhLabVm *vm = vh_lab_vm_boot(config, LAB_BOOT_TIMEOUT_MS, &err);
+
+    g_assert_no_error(err);
+    g_test_message("%s guest booted to its command channel in %.1f s (-smp %s)",
+                   config->arch == VH_GUEST_ARM64 ? "arm64" : "x86_64", vm->boot_seconds,
+                   config->smp);
+    return vm;
+}
+
+static inline char *
+lab_run_ok(VhLabVm *vm, const char *command)
+{
+    g_autoptr(GError) err = NULL;
+    char *out = vh_guest_run_ok(vm->guest, command, LAB_CMD_TIMEOUT_MS, &err);
+
+    g_assert_no_error(err);
+    return out;
+}
+
+static inline JsonNode *
+lab_qmp_ok(VhLabVm *vm, const char *command, const char *args_json)
+{
+    g_autoptr(GError) err = NULL;
+    JsonNode *ret = vh_qmp_execute_json(vh_lab_vm_qmp(vm), command, args_json, 10000, &err);
+
+    g_assert_no_error(err);
+    return ret;
+}
+
+/*
+ * Waits, inside the guest and bounded by @timeout_s, until /sys/devices/system/cpu/<mask>
+ * does (or does not) contain @cpu; asserts it and returns the final mask. The guest
+ * handles a hotplug notification asynchronously: there is no event the host could
+ * wait on, so guest-init.sh's wait_cpu_mask checks the condition where it happens.
+ */
+static inline char *
+lab_wait_cpu_in_mask(VhLabVm *vm, const char *mask, guint cpu, gboolean in, guint timeout_s)
+{
+    g_autofree char *cmd = g_strdup_printf("wait_cpu_mask %s %u %s %u", mask, cpu,
+                                           in ? "yes" : "no", timeout_s * 10);
+    char *out = lab_run_ok(vm, cmd);
+
+    if (vh_cpulist_contains(out, cpu) != in)
+        g_error("cpu %u %s the guest's %s mask \"%s\" after %u s", cpu,
+                in ? "did not appear in" : "did not leave", mask, out, timeout_s);
+    return out;
+}
+
+/*
+ * device_add arguments for the CPU slot whose props have "<id_prop>": @id_value
+ * (e.g. "socket-id": 2), taken from query-hotpluggable-cpus as libvirt does.
+ */
+static inline JsonObject *
+lab_cpu_slot_args(VhLabVm *vm, const char *id_prop, gint64 id_value, const char *dev_id)
+{
+    g_autoptr(JsonNode) slots = lab_qmp_ok(vm, "query-hotpluggable-cpus", NULL);
+    JsonArray *arr = json_node_get_array(slots);
+
+    for (guint i = 0; i < json_array_get_length(arr); i++) {
+        JsonObject *slot = vh_json_array_object(arr, i);
+        JsonObject *props = vh_json_object(slot, "props");
+
+        if (vh_json_int(props, id_prop, -1) == id_value) {
+            JsonObject *args = json_object_new();
+            g_autoptr(GList) members = json_object_get_members(props);
+
+            json_object_set_string_member(args, "driver", vh_json_string(slot, "type"));
+            json_object_set_string_member(args, "id", dev_id);
+            for (GList *m = members; m; m = m->next)
+                json_object_set_member(args, m->data, json_object_dup_member(props, m->data));
+            return args;
+        }
+    }
+    g_error("no CPU slot with %s=%" G_GINT64_FORMAT, id_prop, id_value);
+}
+
+/* Plugs the CPU of slot <id_prop>=<id_value> as @dev_id; fails the test on error. */
+static inline void
+lab_cpu_plug(VhLabVm *vm, const char *id_prop, gint64 id_value, const char *dev_id)
+{
+    g_autoptr(JsonObject) args = lab_cpu_slot_args(vm, id_prop, id_value, dev_id);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = vh_qmp_execute(vh_lab_vm_qmp(vm), "device_add", args, 10000, &err);
+
+    g_assert_no_error(err);
+}

@@ -1,0 +1,21 @@
+#!/bin/bash
+# check.sh [MESON TEST ARGS...]
+# The whole test suite, from a fresh Debian 12 machine (as root): installs the
+# dependencies, builds (or reuses from /var/cache/vcpuhp) the patched QEMU, libvirt
+# and the lab guests, builds the project and runs every suite with meson test:
+#   unit         the glue library against captured and malformed input
+#   setup        the set-up scripts' errors (bad checksum, missing version/package)
+#   integration  real QEMU, real arm64/x86_64 guests under TCG
+#   upstream     libvirt's own test suite on the tree built from our series
+# Ends with "vcpuhp: N passed, N failed, N skipped"; exits non-zero on any failure.
+set -euo pipefail
+. "$(dirname "$0")/lib/common.sh"
+start=$(date +%s)
+PREPARE_LIBVIRT=1
+. "$VCPUHP_ROOT/tools/lib/prepare.sh"
+log "set-up and builds took $(( $(date +%s) - start )) s; running the tests"
+rc=0
+meson test -C "$VCPUHP_BUILD" --print-errorlogs "$@" || rc=$?
+/usr/bin/python3 "$VCPUHP_ROOT/tools/lib/test-summary.py" "$VCPUHP_BUILD/meson-logs/testlog.json" || rc=1
+log "total $(( $(date +%s) - start )) s"
+exit $rc
