@@ -6,10 +6,7 @@ set -euo pipefail
 here=$(dirname "$0")
 . "$here/../lib/common.sh"
 . "$here/component.sh"
-
-[ $# -ge 1 ] || die "usage: $0 qemu|libvirt [DIR]"
-comp=$(component_dir "$1")
-src=${2:-${VCPUHP_WORK:-$HOME/vcpuhp-work}/$1}
+src=$work
 git -C "$src" rev-parse -q --verify vcpuhp-base >/dev/null \
     || die "$src is not a work tree made by worktree.sh (no vcpuhp-base tag)"
 [ -z "$(git -C "$src" status --porcelain --untracked-files=no)" ] \

@@ -9,10 +9,7 @@ here=$(dirname "$0")
 . "$here/../lib/common.sh"
 . "$here/component.sh"
 
-[ $# -ge 1 ] || die "usage: $0 qemu|libvirt [DIR]"
-comp=$(component_dir "$1")
-dest=${2:-${VCPUHP_WORK:-$HOME/vcpuhp-work}/$1}
-"$here/../upstream/materialize.sh" "$comp" "$dest"
-git -C "$dest" checkout -q -b vcpuhp
-log "work tree ready: $dest ($(git -C "$dest" rev-list --count vcpuhp-base..HEAD) patches applied on vcpuhp-base)"
-echo "$dest"
+"$here/../upstream/materialize.sh" "$comp" "$work"
+git -C "$work" checkout -q -b vcpuhp
+log "work tree ready: $work ($(git -C "$work" rev-list --count vcpuhp-base..HEAD) patches applied on vcpuhp-base)"
+echo "$work"

@@ -8,22 +8,12 @@ set -euo pipefail
 here=$(dirname "$0")
 . "$here/../lib/common.sh"
 
-comp="$VCPUHP_ROOT/src/hotplug_driver"
-. "$comp/upstream.conf"
-key=$("$here/series-key.sh" "$comp" "$0")
-top="$VCPUHP_CACHE/libvirt/${version#*:}-$key"
+comp="$VCPUHP_ROOT/src/hotplug_driver" name=libvirt
+. "$here/cached-tree.sh"
 # libvirt's syntax-check and script tests expect the build directory inside the tree.
-src="$top/src" build="$top/src/build"
-
+build="$src/build"
 if [ -e "$top/.built" ]; then echo "$build"; exit 0; fi
 
-if [ ! -e "$top/.materialized" ]; then
-    rm -rf "$top"; mkdir -p "$top"
-    "$here/materialize.sh" "$comp" "$src" >&2
-    touch "$top/.materialized"
-fi
-
-export PATH="/usr/lib/ccache:$PATH" CCACHE_DIR="$VCPUHP_CACHE/ccache"
 if [ ! -e "$build/build.ninja" ]; then
     log "configuring libvirt ($top)"
     # Only what the QEMU driver, the daemons and virsh need; every other hypervisor
@@ -49,4 +39,5 @@ log "building libvirt ($build)"
 ninja -C "$build" >"$top/build.log" 2>&1 \
     || die "libvirt build failed: see $top/build.log ($(grep -m1 -E 'error|FAILED' "$top/build.log"))"
 touch "$top/.built"
+prune_other_builds
 echo "$build"

@@ -7,24 +7,11 @@ set -euo pipefail
 here=$(dirname "$0")
 . "$here/../lib/common.sh"
 
-comp="$VCPUHP_ROOT/vmm"
-. "$comp/upstream.conf"
-key=$("$here/series-key.sh" "$comp" "$0")
-top="$VCPUHP_CACHE/qemu/${version#*:}-$key"
-src="$top/src" build="$top/build" bin="$top/build/qemu-system-aarch64"
-
+comp="$VCPUHP_ROOT/vmm" name=qemu
+. "$here/cached-tree.sh"
+build="$top/build" bin="$top/build/qemu-system-aarch64"
 if [ -e "$top/.built" ] && [ -x "$bin" ]; then echo "$bin"; exit 0; fi
 
-if [ ! -e "$top/.materialized" ]; then
-    rm -rf "$top"; mkdir -p "$top"
-    "$here/materialize.sh" "$comp" "$src" >&2
-    touch "$top/.materialized"
-fi
-
-# ccache only takes effect when its wrapper directory comes first in PATH for both
-# configure and ninja.
-export PATH="/usr/lib/ccache:$PATH" CCACHE_DIR="$VCPUHP_CACHE/ccache"
-ccache --max-size=5G >/dev/null
 if [ ! -e "$build/build.ninja" ]; then
     log "configuring QEMU ($top)"
     mkdir -p "$build"
@@ -39,4 +26,5 @@ log "building QEMU ($build)"
 ninja -C "$build" >"$top/build.log" 2>&1 \
     || die "QEMU build failed: see $top/build.log ($(grep -m1 -E 'error|FAILED' "$top/build.log"))"
 touch "$top/.built"
+prune_other_builds
 echo "$bin"
