@@ -5,6 +5,7 @@
 # and the lab guests, builds the project and runs every suite with meson test:
 #   unit         the glue library against captured and malformed input
 #   setup        the set-up scripts' errors (bad checksum, missing version/package)
+#                and the patch-series work tree / export round trip
 #   integration  real QEMU, real arm64/x86_64 guests under TCG
 #   upstream     libvirt's own test suite on the tree built from our series
 # Ends with "vcpuhp: N passed, N failed, N skipped"; exits non-zero on any failure.
