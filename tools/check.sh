@@ -7,7 +7,8 @@
 #   setup        the set-up scripts' errors (bad checksum, missing version/package)
 #                and the patch-series work tree / export round trip
 #   integration  real QEMU, real arm64/x86_64 guests under TCG
-#   upstream     libvirt's own test suite on the tree built from our series
+#   upstream     QEMU's check-qtest-aarch64 and libvirt's own test suite, on the
+#                trees built from our series
 # Ends with "vcpuhp: N passed, N failed, N skipped"; exits non-zero on any failure.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"

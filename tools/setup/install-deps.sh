@@ -25,7 +25,7 @@ host_pkgs=(
 # From bookworm-backports: meson >= 1.5 for QEMU 10, and the stock QEMU 10.0 /
 # libvirt 11.3 binaries that serve as baselines.
 bpo_pkgs=(
-    meson qemu-system-arm qemu-system-x86 qemu-utils
+    meson qemu-system-arm qemu-system-x86 qemu-utils ipxe-qemu qemu-system-data seabios
     libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 )
 

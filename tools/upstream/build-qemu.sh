@@ -2,7 +2,8 @@
 # build-qemu.sh
 # Builds qemu-system-aarch64 from the pinned QEMU plus the series in vmm/patches,
 # out of tree, in a cache directory keyed by version and series hash, with ccache.
-# Prints the path of the binary. A second run with the same key rebuilds nothing.
+# Provides the firmware QEMU's own tests need. Prints the path of the binary.
+# A second run with the same key rebuilds nothing.
 set -euo pipefail
 here=$(dirname "$0")
 . "$here/../lib/common.sh"
@@ -25,6 +26,7 @@ fi
 log "building QEMU ($build)"
 ninja -C "$build" >"$top/build.log" 2>&1 \
     || die "QEMU build failed: see $top/build.log ($(grep -m1 -E 'error|FAILED' "$top/build.log"))"
+"$here/qemu-test-firmware.sh" "$build"
 touch "$top/.built"
 prune_other_builds
 echo "$bin"

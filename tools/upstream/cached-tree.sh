@@ -7,7 +7,7 @@
 # effect when its wrapper directory comes first in PATH for configure and ninja).
 . "$comp/upstream.conf"
 top="$VCPUHP_CACHE/$name/${version#*:}-$("$here/series-key.sh" "$comp" "$0" \
-    "$here/cached-tree.sh" "$here/materialize.sh")"
+    "$here/cached-tree.sh" "$here/materialize.sh" "$here/qemu-test-firmware.sh")"
 src="$top/src"
 
 # prune_other_builds: called once $top is built; keeps it and the most recently used

@@ -2,7 +2,9 @@
 # materialize.sh COMPONENT_DIR DEST
 # Unpacks the verified pinned upstream into DEST as a git repository:
 #   commit 1  "upstream"           the pristine tarball
-#   commit 2  "debian: build fixes" the Debian patches named in upstream.conf (if any)
+#   commit 2  "debian: ..."         the Debian patches named in upstream.conf (if any)
+#   commit 3  "local: ..."          COMPONENT_DIR/local patches named in upstream.conf:
+#                                   adaptations to this environment, not for upstream
 #   tag vcpuhp-base                 what the series applies to
 #   then the series in COMPONENT_DIR/patches applied with `git am`.
 set -euo pipefail
@@ -32,6 +34,13 @@ if [ -n "$debian_patches" ]; then
     rm -rf debian
     git add -A -f . && git commit -q -m "debian: $debian_patches" \
         -m "Debian patches needed to build the +ds source; see upstream.conf."
+fi
+if [ -n "${local_patches:-}" ]; then
+    for p in $local_patches; do
+        patch -p1 -s < "$comp/local/$p" || die "local patch $p does not apply"
+    done
+    git add -A . && git commit -q -m "local: $local_patches" \
+        -m "Adaptations to this environment, not for upstream; see upstream.conf."
 fi
 git tag vcpuhp-base
 unset GIT_AUTHOR_DATE GIT_COMMITTER_DATE

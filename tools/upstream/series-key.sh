@@ -6,4 +6,4 @@ set -euo pipefail
 shopt -s nullglob
 comp=$1; shift
 cat "$comp/upstream.conf" "$comp/upstream.sha256" "$comp/patches/series" \
-    "$comp"/patches/*.patch "$@" | sha256sum | cut -c1-12
+    "$comp"/patches/*.patch "$comp"/local/*.patch "$@" | sha256sum | cut -c1-12
