@@ -31,16 +31,32 @@ lab="$VCPUHP_CACHE/lab/$key"
 if [ -e "$lab/.built" ]; then echo "$lab"; exit 0; fi
 
 log "building the lab guests in $lab"
-rm -rf "$lab"; mkdir -p "$lab/debs" "$lab/arm64" "$lab/x86_64"
-(cd "$lab/debs" && apt-get download -qq $pkgs_arm64 $pkgs_amd64 2>/dev/null) \
-    || die "apt-get download of the guest packages failed: $pkgs_arm64 $pkgs_amd64"
+rm -rf "$lab"; mkdir -p "$lab/arm64" "$lab/x86_64"
+# The packages are kept (by exact file name) so that a change of the init alone
+# does not download 100 MB of kernels again.
+debs="$VCPUHP_CACHE/lab-debs"
+mkdir -p "$debs"
+while read -r file sum; do
+    if [ ! -e "$debs/$file" ] || [ "SHA256:$(sha256sum < "$debs/$file" | cut -d' ' -f1)" != "$sum" ]; then
+        (cd "$debs" && apt-get download -qq $pkgs_arm64 $pkgs_amd64 2>/dev/null) \
+            || die "apt-get download of the guest packages failed: $pkgs_arm64 $pkgs_amd64"
+        break
+    fi
+done <<<"$versions"
 
-# extract DEB_GLOB DEST: unpack one downloaded package.
+# extract DEB_GLOB DEST [MEMBER...]: unpack one downloaded package (only MEMBERs,
+# e.g. ./boot of a kernel package, whose modules the lab does not need).
 extract() {
-    local deb
-    deb=$(ls "$lab"/debs/$1 2>/dev/null | head -n1)
-    [ -n "$deb" ] || die "guest package $1 was not downloaded"
-    dpkg-deb -x "$deb" "$2"
+    local file sum
+    while read -r file sum; do
+        # shellcheck disable=SC2254  # $1 is a glob on purpose
+        case $file in
+            $1) mkdir -p "$2"
+                dpkg-deb --fsys-tarfile "$debs/$file" | tar -x -C "$2" "${@:3}"
+                return ;;
+        esac
+    done <<<"$versions"
+    die "guest package $1 is not among those resolved: $versions"
 }
 
 # make_initrd ARCH DEB_ARCH: busybox + init as a gzip'd newc cpio.
@@ -59,15 +75,19 @@ make_initrd() {
 
 for a in arm64:arm64 x86_64:amd64; do
     arch=${a%:*} deb_arch=${a#*:}
-    extract "linux-image-*_$deb_arch.deb" "$lab/$arch/kernel"
+    extract "linux-image-*_$deb_arch.deb" "$lab/$arch/kernel" ./boot
     mv "$lab/$arch"/kernel/boot/vmlinuz-* "$lab/$arch/vmlinuz"
     rm -rf "$lab/$arch/kernel"
     make_initrd "$arch" "$deb_arch"
 done
 extract "qemu-efi-aarch64_*_all.deb" "$lab/arm64/efi"
 cp "$lab/arm64/efi/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" "$lab/arm64/QEMU_EFI.fd"
-rm -rf "$lab/arm64/efi" "$lab/debs"
+rm -rf "$lab/arm64/efi"
 printf '%s\n' "$versions" > "$lab/versions.txt"
 touch "$lab/.built"
+# Keep this lab and the most recent other one; older ones are dead weight.
+ls -1dt "$VCPUHP_CACHE"/lab/*/ | tail -n +3 | while read -r old; do
+    [ "${old%/}" = "$lab" ] || rm -rf "$old"
+done
 log "lab guests ready ($(wc -l < "$lab/versions.txt") packages, see $lab/versions.txt)"
 echo "$lab"
