@@ -5,7 +5,7 @@
 # and the lab guests, builds the project and runs every suite with meson test:
 #   unit         the glue library against captured and malformed input
 #   setup        the set-up scripts' errors (bad checksum, missing version/package)
-#                and the patch-series work tree / export round trip
+#                the patch-series work tree / export round trip, the stock baselines
 #   integration  real QEMU, real arm64/x86_64 guests under TCG
 #   upstream     QEMU's check-qtest-aarch64 and libvirt's own test suite, on the
 #                trees built from our series
