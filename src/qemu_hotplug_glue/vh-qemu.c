@@ -188,13 +188,17 @@ vh_qemu_launch(const char *binary, const char *const *args, guint timeout_ms,
     g_ptr_array_add(argv, NULL);
 
     qemu->spawn_time = g_get_monotonic_time();
-    if (!g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL,
-                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
-                                child_setup, NULL, &qemu->pid, -1, log_fd, log_fd, error)) {
-        g_prefix_error(error, "cannot start %s: ", binary);
-        if (error && *error)
-            (*error)->code = VH_ERROR_SPAWN, (*error)->domain = VH_ERROR;
-        goto out;
+    {
+        g_autoptr(GError) spawn_error = NULL;
+
+        if (!g_spawn_async_with_fds(NULL, (char **)argv->pdata, NULL,
+                                    G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDIN_FROM_DEV_NULL,
+                                    child_setup, NULL, &qemu->pid, -1, log_fd, log_fd,
+                                    &spawn_error)) {
+            g_set_error(error, VH_ERROR, VH_ERROR_SPAWN, "cannot start %s: %s", binary,
+                        spawn_error->message);
+            goto out;
+        }
     }
     qemu->reaped = FALSE;
 
