@@ -7,6 +7,7 @@
 #include <glib.h>
 #include <string.h>
 
+#include "vh-cpu-hotplug.h"
 #include "vh-cpu-masks.h"
 #include "vh-error.h"
 #include "vh-json.h"
@@ -90,41 +91,12 @@ lab_wait_cpu_in_mask(VhLabVm *vm, const char *mask, guint cpu, gboolean in, guin
     return out;
 }
 
-/*
- * device_add arguments for the CPU slot whose props have "<id_prop>": @id_value
- * (e.g. "socket-id": 2), taken from query-hotpluggable-cpus as libvirt does.
- */
-static inline JsonObject *
-lab_cpu_slot_args(VhLabVm *vm, const char *id_prop, gint64 id_value, const char *dev_id)
-{
-    g_autoptr(JsonNode) slots = lab_qmp_ok(vm, "query-hotpluggable-cpus", NULL);
-    JsonArray *arr = json_node_get_array(slots);
-
-    for (guint i = 0; i < json_array_get_length(arr); i++) {
-        JsonObject *slot = vh_json_array_object(arr, i);
-        JsonObject *props = vh_json_object(slot, "props");
-
-        if (vh_json_int(props, id_prop, -1) == id_value) {
-            JsonObject *args = json_object_new();
-            g_autoptr(GList) members = json_object_get_members(props);
-
-            json_object_set_string_member(args, "driver", vh_json_string(slot, "type"));
-            json_object_set_string_member(args, "id", dev_id);
-            for (GList *m = members; m; m = m->next)
-                json_object_set_member(args, m->data, json_object_dup_member(props, m->data));
-            return args;
-        }
-    }
-    g_error("no CPU slot with %s=%" G_GINT64_FORMAT, id_prop, id_value);
-}
-
 /* Plugs the CPU of slot <id_prop>=<id_value> as @dev_id; fails the test on error. */
 static inline void
 lab_cpu_plug(VhLabVm *vm, const char *id_prop, gint64 id_value, const char *dev_id)
 {
-    g_autoptr(JsonObject) args = lab_cpu_slot_args(vm, id_prop, id_value, dev_id);
     g_autoptr(GError) err = NULL;
-    g_autoptr(JsonNode) ret = vh_qmp_execute(vh_lab_vm_qmp(vm), "device_add", args, 10000, &err);
 
+    vh_cpu_plug(vh_lab_vm_qmp(vm), id_prop, id_value, dev_id, 10000, &err);
     g_assert_no_error(err);
 }

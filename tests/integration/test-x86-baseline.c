@@ -113,7 +113,8 @@ test_tcg_context_leak(void)
     unplug_and_wait(vm, "cpu1", 1);
     /* Defect: the unplugged CPU's TCG context is never released, so the next plug of
      * the now empty slot aborts QEMU. */
-    args = lab_cpu_slot_args(vm, SLOT, 1, "cpu1b");
+    args = vh_cpu_slot_device_args(vh_lab_vm_qmp(vm), SLOT, 1, "cpu1b", 10000, NULL);
+    g_assert_nonnull(args);
     ret = vh_qmp_execute(vh_lab_vm_qmp(vm), "device_add", args, 10000, NULL);
     assert_aborted(vm, "tcg_max_ctxs");
 }

@@ -1,6 +1,7 @@
 /*
  * vcpuhp: the project's command-line tool.
- *   vcpuhp masks   boot a lab guest and print its possible/present/enabled/online masks
+ *   vcpuhp masks     boot a lab guest and print its possible/present/enabled/online masks
+ *   vcpuhp hotplug   boot an arm64 lab guest, plug and unplug a vCPU live
  */
 #include <glib.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@ static const struct {
     const char *summary;
 } commands[] = {
     { "masks", vcpuhp_cmd_masks, "boot a lab guest and print its CPU masks" },
+    { "hotplug", vcpuhp_cmd_hotplug, "boot an arm64 guest, plug and unplug a vCPU live" },
 };
 
 static int

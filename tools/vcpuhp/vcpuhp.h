@@ -2,3 +2,4 @@
 #pragma once
 
 int vcpuhp_cmd_masks(int argc, char **argv);
+int vcpuhp_cmd_hotplug(int argc, char **argv);

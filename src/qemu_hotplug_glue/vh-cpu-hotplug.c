@@ -1,0 +1,66 @@
+#include "vh-cpu-hotplug.h"
+
+#include "vh-error.h"
+#include "vh-json.h"
+
+JsonObject *
+vh_cpu_slot_device_args(VhQmp *qmp, const char *prop, gint64 value, const char *dev_id,
+                        guint timeout_ms, GError **error)
+{
+    g_autoptr(JsonNode) slots = vh_qmp_execute(qmp, "query-hotpluggable-cpus", NULL,
+                                               timeout_ms, error);
+    JsonArray *arr;
+
+    if (!slots)
+        return NULL;
+    arr = JSON_NODE_HOLDS_ARRAY(slots) ? json_node_get_array(slots) : NULL;
+    for (guint i = 0; arr && i < json_array_get_length(arr); i++) {
+        JsonObject *slot = vh_json_array_object(arr, i);
+        JsonObject *props = vh_json_object(slot, "props");
+        JsonObject *args;
+        g_autoptr(GList) members = NULL;
+
+        if (vh_json_int(props, prop, -1) != value || !vh_json_string(slot, "type"))
+            continue;
+        args = json_object_new();
+        json_object_set_string_member(args, "driver", vh_json_string(slot, "type"));
+        json_object_set_string_member(args, "id", dev_id);
+        members = json_object_get_members(props);
+        for (GList *m = members; m; m = m->next)
+            json_object_set_member(args, m->data, json_object_dup_member(props, m->data));
+        return args;
+    }
+    g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
+                "QEMU has no hotpluggable CPU slot with %s=%" G_GINT64_FORMAT, prop, value);
+    return NULL;
+}
+
+gboolean
+vh_cpu_plug(VhQmp *qmp, const char *prop, gint64 value, const char *dev_id,
+            guint timeout_ms, GError **error)
+{
+    g_autoptr(JsonObject) args = vh_cpu_slot_device_args(qmp, prop, value, dev_id,
+                                                         timeout_ms, error);
+    g_autoptr(JsonNode) ret = NULL;
+
+    if (!args)
+        return FALSE;
+    ret = vh_qmp_execute(qmp, "device_add", args, timeout_ms, error);
+    return ret != NULL;
+}
+
+gboolean
+vh_cpu_unplug(VhQmp *qmp, const char *dev_id, guint timeout_ms, GError **error)
+{
+    g_autoptr(JsonObject) args = json_object_new();
+    g_autoptr(JsonNode) ret = NULL;
+    g_autoptr(JsonObject) deleted = NULL;
+
+    json_object_set_string_member(args, "id", dev_id);
+    ret = vh_qmp_execute(qmp, "device_del", args, timeout_ms, error);
+    if (!ret)
+        return FALSE;
+    deleted = vh_qmp_wait_event(qmp, "DEVICE_DELETED", vh_qmp_match_device,
+                                (gpointer)dev_id, timeout_ms, error);
+    return deleted != NULL;
+}
