@@ -190,6 +190,129 @@ test_cycles_single_thread(void)
     plug_unplug_cycles("tcg,thread=single");
 }
 
+/* Launches QEMU paused (-S) before the guest ever ran, as libvirt starts a domain. */
+static VhLabVm *
+launch_paused(const char *machine, const char *smp)
+{
+    static const char *const paused[] = { "-S", NULL };
+    VhLabGuestConfig config = lab_config(VH_GUEST_ARM64, smp);
+    g_autoptr(GError) err = NULL;
+    VhLabVm *vm;
+
+    config.machine = machine;
+    config.extra_args = paused;
+    vm = vh_lab_vm_launch(&config, LAB_BOOT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    return vm;
+}
+
+static void
+assert_device_add_fails(VhLabVm *vm, const char *args_json, const char *expect)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = vh_qmp_execute_json(vh_lab_vm_qmp(vm), "device_add", args_json,
+                                                  10000, &err);
+    g_autoptr(JsonNode) status = NULL;
+
+    g_assert_null(ret);
+    g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+    if (!strstr(err->message, expect))
+        g_error("device_add %s: expected an error with \"%s\", got \"%s\"", args_json,
+                expect, err->message);
+    /* The VM is still there and answers. */
+    status = lab_qmp_ok(vm, "query-status", NULL);
+    g_assert_nonnull(vh_json_string(json_node_get_object(status), "status"));
+}
+
+static void
+test_bad_input(void)
+{
+    g_autoptr(VhLabVm) vm = launch_paused(NULL, SMP);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu9\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 6, \"thread-id\": 0}", "core-id 6");
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu9\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"thread-id\": 0}", "missing core-id");
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu9\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 1, \"thread-id\": 0}", "already present");
+    assert_device_add_fails(vm, "{\"driver\": \"cortex-a57-arm-cpu\", \"id\": \"vcpu9\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0}", "Invalid CPU type");
+    ret = vh_qmp_execute_json(vh_lab_vm_qmp(vm), "device_del", "{\"id\": \"vcpu-none\"}",
+                              10000, &err);
+    g_assert_null(ret);
+    g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+    g_assert_nonnull(strstr(err->message, "not found"));
+}
+
+/* Configurations without what vCPU hotplug needs refuse device_add and say why. */
+static void
+test_unsupported_configurations(void)
+{
+    static const char slot4[] = "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
+                                " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0}";
+    g_autoptr(VhLabVm) gicv2 = launch_paused("virt,gic-version=2", SMP);
+    g_autoptr(VhLabVm) no_acpi = launch_paused("virt,gic-version=3,acpi=off", SMP);
+    g_autoptr(VhLabVm) smt = launch_paused(NULL, "cpus=2,maxcpus=6,cores=3,threads=2");
+    g_autoptr(VhLabVm) same = launch_paused(NULL, "cpus=2,maxcpus=2");
+
+    assert_device_add_fails(gicv2, slot4, "gic-version=3");
+    assert_device_add_fails(no_acpi, slot4, "ACPI and UEFI");
+    assert_device_add_fails(smt, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0}", "threads > 1");
+    assert_device_add_fails(same, slot4, "maxcpus equals cpus");
+}
+
+/*
+ * libvirt's start: vCPUs added while paused before the guest ever ran are
+ * Online Capable, come up with the guest, and can be unplugged later.
+ */
+static void
+test_plug_before_first_run(void)
+{
+    g_autoptr(VhLabVm) vm = launch_paused(NULL, SMP);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+    g_auto(VhCpuMasks) masks = { 0 };
+    g_autofree char *gone = NULL;
+
+    plug(vm, 2);
+    plug(vm, 3);
+    ret = lab_qmp_ok(vm, "cont", NULL);
+    g_assert_true(vh_guest_wait_ready(vm->guest, LAB_BOOT_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    g_assert_true(vh_cpu_masks_read(vm->guest, &masks, LAB_CMD_TIMEOUT_MS, &err));
+    g_assert_cmpstr(masks.enabled, ==, "0-3");
+    g_assert_cmpstr(masks.online, ==, "0-3");
+    unplug(vm, 3);
+    gone = lab_wait_cpu_in_mask(vm, "enabled", 3, FALSE, 30);
+    g_assert_cmpstr(gone, ==, "0-2");
+}
+
+/* system_reset keeps hot-added vCPUs plugged; the rebooted guest sees them again. */
+static void
+test_system_reset(void)
+{
+    g_autoptr(VhLabVm) vm = boot_hotplug_guest();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+    g_auto(VhCpuMasks) masks = { 0 };
+    g_autofree char *enabled = NULL, *cpu = NULL;
+
+    plug(vm, 5);
+    enabled = lab_wait_cpu_in_mask(vm, "enabled", 5, TRUE, 30);
+    ret = lab_qmp_ok(vm, "system_reset", NULL);
+    g_assert_true(vh_guest_wait_ready(vm->guest, LAB_BOOT_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    g_assert_true(vh_cpu_masks_read(vm->guest, &masks, LAB_CMD_TIMEOUT_MS, &err));
+    g_assert_cmpstr(masks.enabled, ==, "0-1,5");
+    g_assert_cmpstr(masks.online, ==, "0-1,5");
+    cpu = lab_run_ok(vm, "pinned_work 5");
+    g_assert_cmpstr(cpu, ==, "5");
+    unplug(vm, 5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -198,6 +321,10 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-hotplug/qmp-contract", test_qmp_contract);
     g_test_add_func("/arm64-hotplug/plug-online-work-unplug", test_plug_online_work_unplug);
     g_test_add_func("/arm64-hotplug/boot-vcpu-not-removable", test_boot_vcpu_not_removable);
+    g_test_add_func("/arm64-hotplug/bad-input", test_bad_input);
+    g_test_add_func("/arm64-hotplug/unsupported-configurations", test_unsupported_configurations);
+    g_test_add_func("/arm64-hotplug/plug-before-first-run", test_plug_before_first_run);
+    g_test_add_func("/arm64-hotplug/system-reset", test_system_reset);
     g_test_add_func("/arm64-hotplug/cycles-mttcg", test_cycles_mttcg);
     g_test_add_func("/arm64-hotplug/cycles-single-thread", test_cycles_single_thread);
     return g_test_run();
