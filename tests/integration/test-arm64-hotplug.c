@@ -3,6 +3,8 @@
  * vmm/, driven the way libvirt drives it (device_add/device_del of per-core CPU
  * devices named vcpuN), checked from the guest's sysfs masks.
  */
+#include <glib/gstdio.h>
+
 #include "lab-test.h"
 
 #define SMP "cpus=2,maxcpus=6"
@@ -313,6 +315,76 @@ test_system_reset(void)
     unplug(vm, 5);
 }
 
+static gboolean
+migration_done(JsonObject *event, gpointer data)
+{
+    const char *status = vh_json_string(vh_json_object(event, "data"), "status");
+
+    (void)data;
+    return !g_strcmp0(status, "completed") || !g_strcmp0(status, "failed");
+}
+
+/*
+ * Live migration with hot-added and never-plugged vCPUs, the destination started
+ * as libvirt does (same -smp, -S -incoming defer, device_add of the plugged vCPUs,
+ * migrate-incoming); afterwards the guest keeps its sets and hotplug still works.
+ */
+static void
+test_migration(void)
+{
+    static const char *const incoming[] = { "-S", "-incoming", "defer", NULL };
+    g_autoptr(VhLabVm) src = boot_hotplug_guest();
+    VhLabGuestConfig dst_config = lab_config(VH_GUEST_ARM64, SMP);
+    g_autoptr(VhLabVm) dst = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = g_dir_make_tmp("vcpuhp-mig-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("{\"uri\": \"unix:%s/mig.sock\"}", dir);
+    g_autofree char *enabled = NULL, *online = NULL, *cpu = NULL, *path = NULL;
+    g_autoptr(JsonNode) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL, r5 = NULL;
+    g_autoptr(JsonObject) done = NULL;
+    g_auto(VhCpuMasks) masks = { 0 };
+
+    plug(src, 2);
+    plug(src, 4);
+    enabled = lab_wait_cpu_in_mask(src, "enabled", 4, TRUE, 30);
+    g_free(lab_run_ok(src, "echo 1 > /sys/devices/system/cpu/cpu2/online"));
+
+    dst_config.extra_args = incoming;
+    dst = vh_lab_vm_launch(&dst_config, LAB_BOOT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    plug(dst, 2);
+    plug(dst, 4);
+    r1 = lab_qmp_ok(dst, "migrate-incoming", uri);
+    r2 = lab_qmp_ok(src, "migrate-set-capabilities",
+                    "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
+    r3 = lab_qmp_ok(src, "migrate", uri);
+    done = vh_qmp_wait_event(vh_lab_vm_qmp(src), "MIGRATION", migration_done, NULL,
+                             120000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "completed");
+    r4 = lab_qmp_ok(dst, "cont", NULL);
+
+    g_assert_true(vh_cpu_masks_read(dst->guest, &masks, LAB_CMD_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    g_assert_cmpstr(masks.possible, ==, "0-5");
+    g_assert_cmpstr(masks.enabled, ==, "0-2,4");
+    g_assert_cmpstr(masks.online, ==, "0-2");
+    cpu = lab_run_ok(dst, "pinned_work 2");
+    g_assert_cmpstr(cpu, ==, "2");
+
+    /* Hotplug keeps working on the destination. */
+    plug(dst, 5);
+    online = lab_wait_cpu_in_mask(dst, "enabled", 5, TRUE, 30);
+    g_assert_cmpstr(online, ==, "0-2,4-5");
+    unplug(dst, 4);
+    g_free(lab_wait_cpu_in_mask(dst, "enabled", 4, FALSE, 30));
+    r5 = lab_qmp_ok(src, "query-status", NULL);
+    g_assert_cmpstr(vh_json_string(json_node_get_object(r5), "status"), ==, "postmigrate");
+    path = g_build_filename(dir, "mig.sock", NULL);
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -325,6 +397,7 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-hotplug/unsupported-configurations", test_unsupported_configurations);
     g_test_add_func("/arm64-hotplug/plug-before-first-run", test_plug_before_first_run);
     g_test_add_func("/arm64-hotplug/system-reset", test_system_reset);
+    g_test_add_func("/arm64-hotplug/migration", test_migration);
     g_test_add_func("/arm64-hotplug/cycles-mttcg", test_cycles_mttcg);
     g_test_add_func("/arm64-hotplug/cycles-single-thread", test_cycles_single_thread);
     return g_test_run();
