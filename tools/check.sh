@@ -7,6 +7,7 @@
 #   setup        the set-up scripts' errors (bad checksum, missing version/package)
 #                the patch-series work tree / export round trip, the stock baselines
 #   integration  real QEMU, real arm64/x86_64 guests under TCG
+#   interop      Debian's stock libvirt 11.3 driving our QEMU (virsh setvcpus --live)
 #   upstream     QEMU's check-qtest-aarch64 and libvirt's own test suite, on the
 #                trees built from our series
 # Ends with "vcpuhp: N passed, N failed, N skipped"; exits non-zero on any failure.

@@ -2,6 +2,7 @@
  * vcpuhp: the project's command-line tool.
  *   vcpuhp masks     boot a lab guest and print its possible/present/enabled/online masks
  *   vcpuhp hotplug   boot an arm64 lab guest, plug and unplug a vCPU live
+ *   vcpuhp guest     run a command in a running lab guest over its serial socket
  */
 #include <glib.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ static const struct {
 } commands[] = {
     { "masks", vcpuhp_cmd_masks, "boot a lab guest and print its CPU masks" },
     { "hotplug", vcpuhp_cmd_hotplug, "boot an arm64 guest, plug and unplug a vCPU live" },
+    { "guest", vcpuhp_cmd_guest, "run a command in a running lab guest (serial socket)" },
 };
 
 static int

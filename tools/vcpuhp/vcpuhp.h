@@ -3,3 +3,4 @@
 
 int vcpuhp_cmd_masks(int argc, char **argv);
 int vcpuhp_cmd_hotplug(int argc, char **argv);
+int vcpuhp_cmd_guest(int argc, char **argv);
