@@ -83,9 +83,13 @@ lab_wait_cpu_in_mask(VhLabVm *vm, const char *mask, guint cpu, gboolean in, guin
 {
     g_autofree char *cmd = g_strdup_printf("wait_cpu_mask %s %u %s %u", mask, cpu,
                                            in ? "yes" : "no", timeout_s * 10);
-    char *out = lab_run_ok(vm, cmd);
+    g_autoptr(GError) err = NULL;
+    int status = -1;
+    char *out = vh_guest_run(vm->guest, cmd, LAB_CMD_TIMEOUT_MS + timeout_s * 1000,
+                             &status, &err);
 
-    if (vh_cpulist_contains(out, cpu) != in)
+    g_assert_no_error(err);
+    if (status != 0 || vh_cpulist_contains(out, cpu) != in)
         g_error("cpu %u %s the guest's %s mask \"%s\" after %u s", cpu,
                 in ? "did not appear in" : "did not leave", mask, out, timeout_s);
     return out;

@@ -21,15 +21,15 @@ cpu_in_list() {
 
 # wait_cpu_mask MASK CPU yes|no TENTHS: waits (at most TENTHS tenths of a second)
 # until /sys/devices/system/cpu/MASK contains (yes) or lacks (no) CPU; prints the
-# mask. The guest handles hotplug notifications asynchronously, so the condition
-# is checked where it happens.
+# mask, and fails if the condition was not met in time. The guest handles hotplug
+# notifications asynchronously, so the condition is checked where it happens.
 wait_cpu_mask() {
     local i=0 m
     while :; do
         m=$(cat "/sys/devices/system/cpu/$1")
         if cpu_in_list "$2" "$m"; then [ "$3" = yes ] && break
         else [ "$3" = no ] && break; fi
-        [ $i -ge "$4" ] && break
+        if [ $i -ge "$4" ]; then echo "$m"; return 1; fi
         usleep 100000
         i=$((i + 1))
     done

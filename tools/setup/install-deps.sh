@@ -10,8 +10,8 @@ set -euo pipefail
 
 # From bookworm.
 host_pkgs=(
-    build-essential pkg-config ccache ninja-build git dpkg-dev quilt python3-venv
-    python3-pycotap flex bison cpio xz-utils zstd acpica-tools socat
+    build-essential pkg-config ccache ninja-build git dpkg-dev python3-venv
+    python3-pycotap flex bison cpio xz-utils zstd acpica-tools
     # QEMU
     libglib2.0-dev libfdt-dev libpixman-1-dev zlib1g-dev libslirp-dev
     # libvirt

@@ -5,6 +5,7 @@
  * DEVICE_DELETED), printing the guest's CPU masks at each step.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "vcpuhp.h"
 #include "vh-cpu-hotplug.h"
@@ -76,6 +77,11 @@ run(const char *qemu, const char *lab, const char *smp, int cpu)
     if (!ran_on)
         goto fail;
     printf("%-28s ran on cpu %s\n", "work pinned to the new vCPU:", ran_on);
+    if (atoi(ran_on) != cpu) {
+        fprintf(stderr, "vcpuhp hotplug: the work pinned to cpu %d ran on cpu %s\n",
+                cpu, ran_on);
+        return 1;
+    }
 
     if (!vh_cpu_unplug(vh_lab_vm_qmp(vm), id, STEP_TIMEOUT_MS, &err) ||
         !guest(vm, &err, "wait_cpu_mask enabled %d no 300 >/dev/null", cpu) ||
