@@ -248,6 +248,40 @@ test_bad_input(void)
     g_assert_nonnull(strstr(err->message, "not found"));
 }
 
+/*
+ * A second device_del while the guest has not ejected the vCPU yet is refused with
+ * a clear error; the first request still completes. The VM is paused between the
+ * two requests so that the guest cannot answer the first one in between.
+ */
+static void
+test_device_del_pending(void)
+{
+    g_autoptr(VhLabVm) vm = boot_hotplug_guest();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = NULL;
+    g_autoptr(JsonObject) deleted = NULL;
+    g_autofree char *enabled = NULL, *gone = NULL;
+
+    plug(vm, 2);
+    enabled = lab_wait_cpu_in_mask(vm, "enabled", 2, TRUE, 30);
+    json_node_unref(lab_qmp_ok(vm, "stop", NULL));
+    json_node_unref(lab_qmp_ok(vm, "device_del", "{\"id\": \"vcpu2\"}"));
+    ret = vh_qmp_execute_json(vh_lab_vm_qmp(vm), "device_del", "{\"id\": \"vcpu2\"}",
+                              10000, &err);
+    g_assert_null(ret);
+    g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+    if (!strstr(err->message, "already in the process of unplug"))
+        g_error("second device_del: unexpected error \"%s\"", err->message);
+    g_clear_error(&err);
+    json_node_unref(lab_qmp_ok(vm, "cont", NULL));
+    deleted = vh_qmp_wait_event(vh_lab_vm_qmp(vm), "DEVICE_DELETED", vh_qmp_match_device,
+                                (gpointer)"vcpu2", 30000, &err);
+    g_assert_no_error(err);
+    g_assert_nonnull(deleted);
+    gone = lab_wait_cpu_in_mask(vm, "enabled", 2, FALSE, 30);
+    g_assert_cmpstr(gone, ==, "0-1");
+}
+
 /* Configurations without what vCPU hotplug needs refuse device_add and say why. */
 static void
 test_unsupported_configurations(void)
@@ -394,6 +428,7 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-hotplug/plug-online-work-unplug", test_plug_online_work_unplug);
     g_test_add_func("/arm64-hotplug/boot-vcpu-not-removable", test_boot_vcpu_not_removable);
     g_test_add_func("/arm64-hotplug/bad-input", test_bad_input);
+    g_test_add_func("/arm64-hotplug/device-del-pending", test_device_del_pending);
     g_test_add_func("/arm64-hotplug/unsupported-configurations", test_unsupported_configurations);
     g_test_add_func("/arm64-hotplug/plug-before-first-run", test_plug_before_first_run);
     g_test_add_func("/arm64-hotplug/system-reset", test_system_reset);

@@ -18,7 +18,8 @@ host_pkgs=(
     libxml2-dev libxml2-utils xsltproc libgnutls28-dev libjson-c-dev libtirpc-dev
     libnl-3-dev libnl-route-3-dev libcap-ng-dev libudev-dev libpciaccess-dev
     libacl1-dev libattr1-dev libreadline-dev python3-docutils
-    # the project's own C
+    # the project's own C; the PSCI probe firmware of the integration tests
+    binutils-aarch64-linux-gnu
     libjson-glib-dev
     "$@"
 )

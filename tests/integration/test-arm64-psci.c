@@ -1,0 +1,140 @@
+/*
+ * The PSCI policy of vCPU hotplug, seen from the guest: CPU_ON of a possible vCPU
+ * that is not plugged returns DENIED, and succeeds once it is plugged. Linux never
+ * calls CPU_ON for a vCPU it was not told is enabled, so the guest here is
+ * firmware/psci-probe.S, which issues CPU_ON for any MPIDR the test names.
+ */
+#include "lab-test.h"
+#include "vh-line-reader.h"
+
+/* PSCI return values (Arm DEN0022) */
+#define PSCI_SUCCESS 0
+#define PSCI_INVALID_PARAMETERS (-2)
+#define PSCI_DENIED (-3)
+#define PSCI_ALREADY_ON (-4)
+
+typedef struct {
+    VhQemu *qemu;
+    VhLineReader *serial;
+} Probe;
+
+static char *
+probe_line(Probe *p)
+{
+    g_autoptr(GError) err = NULL;
+    char *line = vh_line_reader_read_line(p->serial, g_get_monotonic_time() + 60 * G_USEC_PER_SEC,
+                                          &err);
+
+    g_assert_no_error(err);
+    return line;
+}
+
+static Probe *
+probe_start(const char *qemu_binary, const char *machine, const char *smp)
+{
+    const char *const args[] = {
+        "-M", machine, "-cpu", "max", "-accel", "tcg", "-smp", smp, "-m", "256",
+        "-bios", lab_env("VCPUHP_PSCI_PROBE"), "-display", "none", "-nodefaults", NULL,
+    };
+    g_autoptr(GError) err = NULL;
+    g_autofree char *banner = NULL;
+    Probe *p = g_new0(Probe, 1);
+
+    p->qemu = vh_qemu_launch(qemu_binary, args, LAB_BOOT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    p->serial = vh_line_reader_new(vh_qemu_serial_fd(p->qemu));
+    banner = probe_line(p);
+    g_assert_cmpstr(banner, ==, "PSCI-PROBE READY");
+    return p;
+}
+
+static void
+probe_free(Probe *p)
+{
+    vh_line_reader_free(p->serial);
+    vh_qemu_free(p->qemu);
+    g_free(p);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(Probe, probe_free)
+
+/*
+ * The guest calls CPU_ON for the vCPU whose MPIDR is @aff0; returns the PSCI result
+ * and, on success, asserts that the vCPU ran the entry point.
+ */
+static gint64
+probe_cpu_on(Probe *p, guint aff0)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *digit = g_strdup_printf("%x", aff0);
+    g_autofree char *prefix = g_strdup_printf("CPU_ON %x = ", aff0);
+    g_autofree char *line = NULL;
+    gint64 ret;
+
+    g_assert_true(vh_write_all(vh_qemu_serial_fd(p->qemu), digit, 1, &err));
+    g_assert_no_error(err);
+    line = probe_line(p);
+    if (!g_str_has_prefix(line, prefix) || strlen(line) != strlen(prefix) + 16)
+        g_error("unexpected answer from the probe: \"%s\"", line);
+    ret = (gint64)g_ascii_strtoull(line + strlen(prefix), NULL, 16);
+    if (ret == PSCI_SUCCESS) {
+        g_autofree char *up = probe_line(p);
+        g_autofree char *expect = g_strdup_printf("UP %x", aff0);
+
+        g_assert_cmpstr(up, ==, expect);
+    }
+    return ret;
+}
+
+static void
+assert_running(Probe *p)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) status = vh_qmp_execute_json(vh_qemu_qmp(p->qemu), "query-status",
+                                                     NULL, 10000, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
+}
+
+static void
+test_denied_until_plugged(void)
+{
+    g_autoptr(Probe) p = probe_start(lab_env("VCPUHP_QEMU"), "virt,gic-version=3",
+                                     "cpus=2,maxcpus=4");
+    g_autoptr(GError) err = NULL;
+
+    g_assert_cmpint(probe_cpu_on(p, 2), ==, PSCI_DENIED);
+    g_assert_cmpint(probe_cpu_on(p, 3), ==, PSCI_DENIED);
+    /* Not a possible vCPU at all: as before */
+    g_assert_cmpint(probe_cpu_on(p, 9), ==, PSCI_INVALID_PARAMETERS);
+    /* A boot vCPU still starts */
+    g_assert_cmpint(probe_cpu_on(p, 1), ==, PSCI_SUCCESS);
+    assert_running(p);
+
+    g_assert_true(vh_cpu_plug(vh_qemu_qmp(p->qemu), "core-id", 2, "vcpu2", 10000, &err));
+    g_assert_no_error(err);
+    g_assert_cmpint(probe_cpu_on(p, 2), ==, PSCI_SUCCESS);
+    g_assert_cmpint(probe_cpu_on(p, 2), ==, PSCI_ALREADY_ON);
+    g_assert_cmpint(probe_cpu_on(p, 3), ==, PSCI_DENIED);
+    assert_running(p);
+}
+
+/* Older machine types have no hotpluggable vCPUs: the answer is what it always was. */
+static void
+test_older_machine_unchanged(void)
+{
+    g_autoptr(Probe) p = probe_start(lab_env("VCPUHP_QEMU"), "virt-9.2,gic-version=3",
+                                     "cpus=2,maxcpus=4");
+
+    g_assert_cmpint(probe_cpu_on(p, 2), ==, PSCI_INVALID_PARAMETERS);
+    g_assert_cmpint(probe_cpu_on(p, 1), ==, PSCI_SUCCESS);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/arm64-psci/denied-until-plugged", test_denied_until_plugged);
+    g_test_add_func("/arm64-psci/older-machine-unchanged", test_older_machine_unchanged);
+    return g_test_run();
+}
