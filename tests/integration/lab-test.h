@@ -104,3 +104,31 @@ lab_cpu_plug(VhLabVm *vm, const char *id_prop, gint64 id_value, const char *dev_
     vh_cpu_plug(vh_lab_vm_qmp(vm), id_prop, id_value, dev_id, 10000, &err);
     g_assert_no_error(err);
 }
+
+static inline gboolean
+lab_migration_finished(JsonObject *event, gpointer data)
+{
+    const char *status = vh_json_string(vh_json_object(event, "data"), "status");
+
+    (void)data;
+    return !g_strcmp0(status, "completed") || !g_strcmp0(status, "failed");
+}
+
+/*
+ * Migrates @src to @uri_json ({"uri": ...}; a destination, if any, is already
+ * listening) and waits for the MIGRATION event that ends it; asserts "completed".
+ */
+static inline void
+lab_migrate(VhLabVm *src, const char *uri_json)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) caps = lab_qmp_ok(src, "migrate-set-capabilities",
+                                          "{\"capabilities\": [{\"capability\": \"events\","
+                                          " \"state\": true}]}");
+    g_autoptr(JsonNode) started = lab_qmp_ok(src, "migrate", uri_json);
+    g_autoptr(JsonObject) done = vh_qmp_wait_event(vh_lab_vm_qmp(src), "MIGRATION",
+                                                   lab_migration_finished, NULL, 120000, &err);
+
+    g_assert_no_error(err);
+    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "completed");
+}

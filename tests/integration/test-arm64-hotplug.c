@@ -349,15 +349,6 @@ test_system_reset(void)
     unplug(vm, 5);
 }
 
-static gboolean
-migration_done(JsonObject *event, gpointer data)
-{
-    const char *status = vh_json_string(vh_json_object(event, "data"), "status");
-
-    (void)data;
-    return !g_strcmp0(status, "completed") || !g_strcmp0(status, "failed");
-}
-
 /*
  * Live migration with hot-added and never-plugged vCPUs, the destination started
  * as libvirt does (same -smp, -S -incoming defer, device_add of the plugged vCPUs,
@@ -374,8 +365,7 @@ test_migration(void)
     g_autofree char *dir = g_dir_make_tmp("vcpuhp-mig-XXXXXX", NULL);
     g_autofree char *uri = g_strdup_printf("{\"uri\": \"unix:%s/mig.sock\"}", dir);
     g_autofree char *enabled = NULL, *online = NULL, *cpu = NULL, *path = NULL;
-    g_autoptr(JsonNode) r1 = NULL, r2 = NULL, r3 = NULL, r4 = NULL, r5 = NULL;
-    g_autoptr(JsonObject) done = NULL;
+    g_autoptr(JsonNode) r1 = NULL, r4 = NULL, r5 = NULL;
     g_auto(VhCpuMasks) masks = { 0 };
 
     plug(src, 2);
@@ -389,13 +379,7 @@ test_migration(void)
     plug(dst, 2);
     plug(dst, 4);
     r1 = lab_qmp_ok(dst, "migrate-incoming", uri);
-    r2 = lab_qmp_ok(src, "migrate-set-capabilities",
-                    "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
-    r3 = lab_qmp_ok(src, "migrate", uri);
-    done = vh_qmp_wait_event(vh_lab_vm_qmp(src), "MIGRATION", migration_done, NULL,
-                             120000, &err);
-    g_assert_no_error(err);
-    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "completed");
+    lab_migrate(src, uri);
     r4 = lab_qmp_ok(dst, "cont", NULL);
 
     g_assert_true(vh_cpu_masks_read(dst->guest, &masks, LAB_CMD_TIMEOUT_MS, &err));

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The set-up scripts fail fast with one clear line, never a hang or a trace:
-# a bad pinned checksum, a version missing from the archive, a missing package.
+# a bad pinned checksum, a version missing from the archive, a missing package, a
+# stock QEMU baseline of a version the archive lacks.
 # A verified cached copy is used when apt cannot fetch. TAP output.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -79,6 +80,15 @@ expect_one_line_error "corrupted cache, archive unreachable" "hello" \
 
 expect_one_line_error "missing package" "vcpuhp-no-such-package" \
     "$root/tools/setup/install-deps.sh" vcpuhp-no-such-package
+
+# The stock baseline follows the QEMU pin: a pinned version the archive lacks stops
+# stock-qemu.sh with one line (on a copy of the scripts, with its own cache).
+mkdir -p "$tmp/tree/vmm"
+cp -r "$root/tools" "$tmp/tree/"
+sed "s/^version=.*/version=1:10.0.99+ds-0+deb13u1/" "$root/vmm/upstream.conf" \
+    > "$tmp/tree/vmm/upstream.conf"
+expect_one_line_error "stock QEMU of a version the archive lacks" "1:10.0.99+ds-0+deb13u1" \
+    "$tmp/tree/tools/setup/stock-qemu.sh"
 
 echo "1..$n"
 exit $failed

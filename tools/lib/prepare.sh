@@ -1,16 +1,18 @@
 # Sourced by check.sh and demo.sh: installs what is missing, builds (or reuses)
 # QEMU from vmm/, the lab guests and, with PREPARE_LIBVIRT=1, libvirt from
 # src/hotplug_driver/, and configures the project's own build in $VCPUHP_BUILD.
-# Sets QEMU_BINARY, LAB_DIR, LIBVIRT_BUILD.
+# Sets QEMU_BINARY, STOCK_QEMU_ARM64, LAB_DIR, LIBVIRT_BUILD.
 "$VCPUHP_ROOT/tools/setup/install-deps.sh"
 QEMU_BINARY=$("$VCPUHP_ROOT/tools/upstream/build-qemu.sh")
+STOCK_QEMU_ARM64=$("$VCPUHP_ROOT/tools/setup/stock-qemu.sh")
 LAB_DIR=$("$VCPUHP_ROOT/tools/lab/build-guest.sh")
 LIBVIRT_BUILD=
 if [ "${PREPARE_LIBVIRT:-0}" = 1 ]; then
     LIBVIRT_BUILD=$("$VCPUHP_ROOT/tools/upstream/build-libvirt.sh")
 fi
 VCPUHP_BUILD=${VCPUHP_BUILD:-$VCPUHP_ROOT/build}
-options=(-Dqemu_binary="$QEMU_BINARY" -Dlab_dir="$LAB_DIR" -Dlibvirt_build="$LIBVIRT_BUILD")
+options=(-Dqemu_binary="$QEMU_BINARY" -Dstock_qemu_arm64="$STOCK_QEMU_ARM64" -Dlab_dir="$LAB_DIR"
+         -Dlibvirt_build="$LIBVIRT_BUILD")
 if [ -e "$VCPUHP_BUILD/build.ninja" ]; then
     meson configure "$VCPUHP_BUILD" "${options[@]}" >/dev/null
 else

@@ -1,8 +1,11 @@
 #!/bin/bash
 # build-qemu.sh
-# Builds qemu-system-aarch64 from the pinned QEMU plus the series in vmm/patches,
-# out of tree, in a cache directory keyed by version and series hash, with ccache.
-# Provides the firmware QEMU's own tests need. Prints the path of the binary.
+# Builds qemu-system-aarch64 and qemu-system-x86_64 from the pinned QEMU plus the
+# series in vmm/patches, out of tree, in a cache directory keyed by version and
+# series hash, with ccache. x86_64 is there because the series changes code that x86
+# shares (TCG vCPU threads, the ACPI CPU hotplug AML): its qtests must stay green and
+# its hotplug must gain the fixes. Provides the firmware QEMU's own tests need.
+# Prints the path of the aarch64 binary (the x86_64 one is beside it).
 # A second run with the same key rebuilds nothing.
 set -euo pipefail
 here=$(dirname "$0")
@@ -17,7 +20,7 @@ if [ ! -e "$build/build.ninja" ]; then
     log "configuring QEMU ($top)"
     mkdir -p "$build"
     (cd "$build" && "$src/configure" --python=/usr/bin/python3 \
-        --target-list=aarch64-softmmu --without-default-features \
+        --target-list=aarch64-softmmu,x86_64-softmmu --without-default-features \
         --enable-tcg --enable-kvm --enable-fdt=system --enable-slirp --disable-docs \
         --disable-install-blobs \
         >"$top/configure.log" 2>&1) \

@@ -5,7 +5,8 @@
 # directory, which for a binary in a build tree is BUILD_DIR/qemu-bundle/<datadir>.
 # Links in Debian's builds of the same firmware: UEFI for aarch64 (trixie
 # qemu-efi-aarch64, downloaded into the build's cache), the iPXE option ROMs
-# (ipxe-qemu), the VGA BIOSes (seabios) and the small ROMs of qemu-system-data.
+# (ipxe-qemu), SeaBIOS and its VGA BIOSes (seabios) and the small ROMs of
+# qemu-system-data (the NPCM boot ROMs, x86's -kernel option ROMs).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
@@ -33,3 +34,8 @@ for rom in /usr/lib/ipxe/qemu/*.rom /usr/share/seabios/vgabios*.bin; do
     link "$rom" "${rom##*/}"
 done
 for f in npcm7xx_bootrom.bin npcm8xx_bootrom.bin; do link "/usr/share/qemu/$f" "$f"; done
+# x86_64: SeaBIOS and the option ROMs that boot -kernel (qemu-system-data).
+for f in bios.bin bios-256k.bin bios-microvm.bin; do link "/usr/share/seabios/$f" "$f"; done
+for f in kvmvapic.bin linuxboot.bin linuxboot_dma.bin multiboot.bin multiboot_dma.bin pvh.bin; do
+    link "/usr/share/qemu/$f" "$f"
+done

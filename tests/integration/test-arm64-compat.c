@@ -1,0 +1,259 @@
+/*
+ * Compatibility of the QEMU built from vmm/ with Debian's stock qemu-system-aarch64
+ * of the very version the series applies to (trixie 10.0.13, see
+ * tools/setup/stock-qemu.sh): where vCPU hotplug is not enabled, what the guest and
+ * a migration see must not change. Checked for maxcpus == cpus on the latest virt
+ * type, for an older versioned type with maxcpus > cpus, and for GICv2 (hotplug not
+ * possible) with maxcpus > cpus:
+ *   - the device tree is byte-identical (-machine dumpdtb, fixed -seed);
+ *   - the ACPI tables the guest reads are byte-identical;
+ *   - the migration stream of a VM that never ran is byte-identical;
+ *   - a running guest migrates live from stock to ours and from ours to stock.
+ */
+#include <glib/gstdio.h>
+
+#include "lab-test.h"
+
+typedef struct {
+    const char *machine;
+    const char *smp;
+} Config;
+
+/* Where hotplug is off and nothing may differ from the stock binary. */
+static const Config unchanged_configs[] = {
+    { "virt,gic-version=3", "2" },
+    { "virt-9.2,gic-version=3", "cpus=2,maxcpus=4" },
+    { "virt,gic-version=2", "cpus=2,maxcpus=4" },
+};
+
+static VhLabGuestConfig
+config_for(const char *qemu_binary, const Config *c)
+{
+    VhLabGuestConfig config = lab_config(VH_GUEST_ARM64, c->smp);
+
+    config.qemu_binary = qemu_binary;
+    config.machine = c->machine;
+    return config;
+}
+
+static const char *
+ours(void)
+{
+    return lab_env("VCPUHP_QEMU");
+}
+
+static const char *
+stock(void)
+{
+    return lab_env("VCPUHP_STOCK_QEMU_ARM64");
+}
+
+static void
+assert_files_identical(const char *what, const char *a, const char *b)
+{
+    g_autofree char *da = NULL, *db = NULL;
+    gsize la = 0, lb = 0;
+    g_autoptr(GError) err = NULL;
+
+    g_assert_true(g_file_get_contents(a, &da, &la, &err));
+    g_assert_no_error(err);
+    g_assert_true(g_file_get_contents(b, &db, &lb, &err));
+    g_assert_no_error(err);
+    g_assert_cmpuint(la, >, 0);
+    if (la != lb || memcmp(da, db, la) != 0) {
+        gsize i = 0;
+
+        while (i < MIN(la, lb) && da[i] == db[i])
+            i++;
+        g_error("%s differs: %s has %zu bytes, %s has %zu; first difference at byte %zu",
+                what, a, la, b, lb, i);
+    }
+}
+
+/* Runs @binary with the lab's arguments for @c plus @extra and waits for its exit. */
+static void
+run_to_exit(const char *binary, const Config *c, const char *const *extra)
+{
+    VhLabGuestConfig config = config_for(binary, c);
+    g_autoptr(GError) err = NULL;
+    g_auto(GStrv) args = NULL;
+    g_autoptr(GPtrArray) argv = g_ptr_array_new();
+    g_autofree char *out = NULL, *errout = NULL;
+    int status = -1;
+
+    config.extra_args = extra;
+    args = vh_lab_guest_args(&config, &err);
+    g_assert_no_error(err);
+    g_ptr_array_add(argv, (gpointer)binary);
+    for (char **a = args; *a; a++)
+        g_ptr_array_add(argv, *a);
+    g_ptr_array_add(argv, NULL);
+    g_assert_true(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &out, &errout, &status, &err));
+    g_assert_no_error(err);
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_error("%s failed: %s", binary, errout);
+}
+
+static void
+test_dtb_identical(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vcpuhp-dtb-XXXXXX", NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(unchanged_configs); i++) {
+        const Config *c = &unchanged_configs[i];
+        g_autofree char *a = g_build_filename(dir, "ours.dtb", NULL);
+        g_autofree char *b = g_build_filename(dir, "stock.dtb", NULL);
+        g_autofree char *dump_a = g_strdup_printf("dumpdtb=%s", a);
+        g_autofree char *dump_b = g_strdup_printf("dumpdtb=%s", b);
+        g_autofree char *what = g_strdup_printf("the device tree of -M %s -smp %s",
+                                                c->machine, c->smp);
+        /* The DT carries random seeds (/chosen/rng-seed, kaslr-seed): fix them. */
+        const char *const extra_a[] = { "-machine", dump_a, "-seed", "1", NULL };
+        const char *const extra_b[] = { "-machine", dump_b, "-seed", "1", NULL };
+
+        run_to_exit(ours(), c, extra_a);
+        run_to_exit(stock(), c, extra_b);
+        assert_files_identical(what, a, b);
+        g_test_message("%s: identical", what);
+        g_unlink(a);
+        g_unlink(b);
+    }
+    g_rmdir(dir);
+}
+
+/* The SHA-256 of every ACPI table as the booted guest reads it. */
+static char *
+guest_acpi_digests(const char *binary, const Config *c)
+{
+    VhLabGuestConfig config = config_for(binary, c);
+    g_autoptr(VhLabVm) vm = lab_boot(&config);
+    char *digests = lab_run_ok(vm, "cd /sys/firmware/acpi/tables &&"
+                               " for t in *; do if [ -f \"$t\" ]; then sha256sum \"$t\"; fi; done");
+
+    g_assert_nonnull(strstr(digests, " DSDT"));
+    g_assert_nonnull(strstr(digests, " APIC"));
+    return digests;
+}
+
+static void
+test_acpi_identical(void)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(unchanged_configs); i++) {
+        const Config *c = &unchanged_configs[i];
+        g_autofree char *a = guest_acpi_digests(ours(), c);
+        g_autofree char *b = guest_acpi_digests(stock(), c);
+
+        if (g_strcmp0(a, b) != 0)
+            g_error("ACPI tables of -M %s -smp %s differ:\nours:\n%s\nstock:\n%s", c->machine,
+                    c->smp, a, b);
+        g_test_message("ACPI tables of -M %s -smp %s: identical", c->machine, c->smp);
+    }
+}
+
+/* Saves the state of a VM that never ran (-S) to @path with a file: migration. */
+static void
+save_paused_state(const char *binary, const Config *c, const char *path)
+{
+    /* What else the stream holds that varies from run to run: the DT's random seeds
+     * (in the DT blob in RAM) and the RTC's offset from the host's clock. */
+    static const char *const paused[] = { "-S", "-seed", "1", "-rtc",
+                                          "base=2026-01-01T00:00:00,clock=vm", NULL };
+    VhLabGuestConfig config = config_for(binary, c);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(VhLabVm) vm = NULL;
+    g_autofree char *uri = g_strdup_printf("{\"uri\": \"file:%s\"}", path);
+
+    config.extra_args = paused;
+    vm = vh_lab_vm_launch(&config, LAB_BOOT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    lab_migrate(vm, uri);
+}
+
+static void
+test_migration_stream_identical(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vcpuhp-stream-XXXXXX", NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS(unchanged_configs); i++) {
+        const Config *c = &unchanged_configs[i];
+        g_autofree char *a = g_build_filename(dir, "ours.mig", NULL);
+        g_autofree char *b = g_build_filename(dir, "stock.mig", NULL);
+        g_autofree char *what = g_strdup_printf("the migration stream of -M %s -smp %s",
+                                                c->machine, c->smp);
+
+        save_paused_state(ours(), c, a);
+        save_paused_state(stock(), c, b);
+        assert_files_identical(what, a, b);
+        g_test_message("%s: identical", what);
+        g_unlink(a);
+        g_unlink(b);
+    }
+    g_rmdir(dir);
+}
+
+/*
+ * Live migration of a booted guest from @from to @to, the destination started
+ * with -S -incoming defer; the guest then answers on the destination with the
+ * same CPU sets.
+ */
+static void
+migrate_live(const char *from, const char *to, const Config *c)
+{
+    static const char *const incoming[] = { "-S", "-incoming", "defer", NULL };
+    VhLabGuestConfig src_config = config_for(from, c);
+    VhLabGuestConfig dst_config = config_for(to, c);
+    g_autoptr(VhLabVm) src = lab_boot(&src_config);
+    g_autoptr(VhLabVm) dst = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = g_dir_make_tmp("vcpuhp-mig-XXXXXX", NULL);
+    g_autofree char *sock = g_build_filename(dir, "mig.sock", NULL);
+    g_autofree char *uri = g_strdup_printf("{\"uri\": \"unix:%s\"}", sock);
+    g_autoptr(JsonNode) listening = NULL, resumed = NULL;
+    g_autofree char *cpu = NULL;
+    g_auto(VhCpuMasks) before = { 0 }, after = { 0 };
+
+    g_assert_true(vh_cpu_masks_read(src->guest, &before, LAB_CMD_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    dst_config.extra_args = incoming;
+    dst = vh_lab_vm_launch(&dst_config, LAB_BOOT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    listening = lab_qmp_ok(dst, "migrate-incoming", uri);
+    lab_migrate(src, uri);
+    resumed = lab_qmp_ok(dst, "cont", NULL);
+    g_assert_true(vh_cpu_masks_read(dst->guest, &after, LAB_CMD_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    g_assert_cmpstr(after.possible, ==, before.possible);
+    g_assert_cmpstr(after.enabled, ==, before.enabled);
+    g_assert_cmpstr(after.online, ==, before.online);
+    cpu = lab_run_ok(dst, "pinned_work 1");
+    g_assert_cmpstr(cpu, ==, "1");
+    g_unlink(sock);
+    g_rmdir(dir);
+}
+
+static void
+test_migrate_stock_to_ours(void)
+{
+    migrate_live(stock(), ours(), &unchanged_configs[0]);
+    migrate_live(stock(), ours(), &unchanged_configs[1]);
+}
+
+static void
+test_migrate_ours_to_stock(void)
+{
+    migrate_live(ours(), stock(), &unchanged_configs[0]);
+    migrate_live(ours(), stock(), &unchanged_configs[1]);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/arm64-compat/dtb-identical", test_dtb_identical);
+    g_test_add_func("/arm64-compat/acpi-identical", test_acpi_identical);
+    g_test_add_func("/arm64-compat/migration-stream-identical", test_migration_stream_identical);
+    g_test_add_func("/arm64-compat/migrate-stock-to-ours", test_migrate_stock_to_ours);
+    g_test_add_func("/arm64-compat/migrate-ours-to-stock", test_migrate_ours_to_stock);
+    return g_test_run();
+}
