@@ -282,6 +282,58 @@ test_device_del_pending(void)
     g_assert_cmpstr(gone, ==, "0-1");
 }
 
+/* ACPI_DEVICE_OST of the guest refusing to eject the vCPU @dev_id (source 3: eject
+ * request; status other than 0, success, and 0x84, in progress). */
+static gboolean
+is_refused_eject_of(JsonObject *event, gpointer dev_id)
+{
+    JsonObject *info = vh_json_object(vh_json_object(event, "data"), "info");
+    gint64 source = json_object_get_int_member_with_default(info, "source", -1);
+    gint64 status = json_object_get_int_member_with_default(info, "status", 0);
+
+    return vh_qmp_match_ost_device(event, dev_id) && source == 3 && status != 0 &&
+           status != 0x84;
+}
+
+/*
+ * A guest that will not eject a vCPU (Linux with processor hot-removal disabled
+ * answers _OST "ejection not supported") keeps it: QEMU reports the refusal with
+ * ACPI_DEVICE_OST, the vCPU stays plugged and enabled, and a new device_del may ask
+ * again at once (the refusal ended the pending request), which a willing guest then
+ * completes.
+ */
+static void
+test_guest_refuses_eject(void)
+{
+    g_autoptr(VhLabVm) vm = boot_hotplug_guest();
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonObject) refused = NULL;
+    g_autofree char *enabled = NULL, *still = NULL, *off = NULL, *on = NULL;
+    g_autoptr(JsonNode) slots = NULL;
+
+    plug(vm, 3);
+    enabled = lab_wait_cpu_in_mask(vm, "enabled", 3, TRUE, 30);
+    off = lab_run_ok(vm, "echo 0 > /sys/firmware/acpi/hotplug/processor/enabled"
+                         " && cat /sys/firmware/acpi/hotplug/processor/enabled");
+    g_assert_cmpstr(off, ==, "0");
+    json_node_unref(lab_qmp_ok(vm, "device_del", "{\"id\": \"vcpu3\"}"));
+    refused = vh_qmp_wait_event(vh_lab_vm_qmp(vm), "ACPI_DEVICE_OST", is_refused_eject_of,
+                                (gpointer)"vcpu3", 30000, &err);
+    g_assert_no_error(err);
+    g_test_message("the guest refused: status 0x%" G_GINT64_MODIFIER "x",
+                   json_object_get_int_member(vh_json_object(vh_json_object(refused, "data"),
+                                                             "info"), "status"));
+    still = lab_run_ok(vm, "cat /sys/devices/system/cpu/enabled");
+    g_assert_cmpstr(still, ==, "0-1,3");
+    slots = lab_qmp_ok(vm, "query-cpus-fast", NULL);
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(slots)), ==, 3);
+
+    on = lab_run_ok(vm, "echo 1 > /sys/firmware/acpi/hotplug/processor/enabled && echo ok");
+    g_assert_cmpstr(on, ==, "ok");
+    unplug(vm, 3);
+    g_free(lab_wait_cpu_in_mask(vm, "enabled", 3, FALSE, 30));
+}
+
 /* Configurations without what vCPU hotplug needs refuse device_add and say why. */
 static void
 test_unsupported_configurations(void)
@@ -413,6 +465,7 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-hotplug/boot-vcpu-not-removable", test_boot_vcpu_not_removable);
     g_test_add_func("/arm64-hotplug/bad-input", test_bad_input);
     g_test_add_func("/arm64-hotplug/device-del-pending", test_device_del_pending);
+    g_test_add_func("/arm64-hotplug/guest-refuses-eject", test_guest_refuses_eject);
     g_test_add_func("/arm64-hotplug/unsupported-configurations", test_unsupported_configurations);
     g_test_add_func("/arm64-hotplug/plug-before-first-run", test_plug_before_first_run);
     g_test_add_func("/arm64-hotplug/system-reset", test_system_reset);
