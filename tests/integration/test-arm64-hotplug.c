@@ -298,7 +298,7 @@ is_refused_eject_of(JsonObject *event, gpointer dev_id)
 /*
  * A guest that will not eject a vCPU (Linux with processor hot-removal disabled
  * answers _OST "ejection not supported") keeps it: QEMU reports the refusal with
- * ACPI_DEVICE_OST, the vCPU stays plugged and enabled, and a new device_del may ask
+ * DEVICE_UNPLUG_GUEST_ERROR and ACPI_DEVICE_OST, the vCPU stays plugged and enabled, and a new device_del may ask
  * again at once (the refusal ended the pending request), which a willing guest then
  * completes.
  */
@@ -307,7 +307,7 @@ test_guest_refuses_eject(void)
 {
     g_autoptr(VhLabVm) vm = boot_hotplug_guest();
     g_autoptr(GError) err = NULL;
-    g_autoptr(JsonObject) refused = NULL;
+    g_autoptr(JsonObject) refused = NULL, guest_error = NULL;
     g_autofree char *enabled = NULL, *still = NULL, *off = NULL, *on = NULL;
     g_autoptr(JsonNode) slots = NULL;
 
@@ -317,6 +317,10 @@ test_guest_refuses_eject(void)
                          " && cat /sys/firmware/acpi/hotplug/processor/enabled");
     g_assert_cmpstr(off, ==, "0");
     json_node_unref(lab_qmp_ok(vm, "device_del", "{\"id\": \"vcpu3\"}"));
+    /* What libvirt waits on: the end of the request, with the device's id */
+    guest_error = vh_qmp_wait_event(vh_lab_vm_qmp(vm), "DEVICE_UNPLUG_GUEST_ERROR",
+                                    vh_qmp_match_device, (gpointer)"vcpu3", 30000, &err);
+    g_assert_no_error(err);
     refused = vh_qmp_wait_event(vh_lab_vm_qmp(vm), "ACPI_DEVICE_OST", is_refused_eject_of,
                                 (gpointer)"vcpu3", 30000, &err);
     g_assert_no_error(err);

@@ -3,7 +3,7 @@
 # from vmm/ on an aarch64 guest: a private libvirtd (session mode, as nobody)
 # starts a virt/GICv3/ACPI/UEFI domain with <vcpu current='2'>6</vcpu>, then
 # virsh setvcpus --live up and down, virsh setvcpu --enable/--disable, vcpucount,
-# dumpxml, and libvirt's refusals; the guest's masks are read over its serial
+# dumpxml, a guest refusing an unplug, and libvirt's refusals; the guest's masks are read over its serial
 # command channel (tools/lab/guest-init.sh) after each step. TAP output.
 set -uo pipefail
 . "$(dirname "$0")/lib-libvirt.sh"
@@ -36,6 +36,20 @@ check "the guest's enabled mask is 0-1,5" \
     test "$(guest 'wait_cpu_mask enabled 5 yes 300')" = 0-1,5
 check "virsh setvcpu 5 --disable --live" virsh setvcpu hp 5 --disable --live
 check "the guest's enabled mask is 0-1" test "$(guest 'wait_cpu_mask enabled 5 no 300')" = 0-1
+
+# A guest that will not eject: QEMU's DEVICE_UNPLUG_GUEST_ERROR ends libvirt's wait
+# with the guest's refusal (not its 5 s timeout), and the vCPUs stay.
+check "setvcpus 4 --live" virsh setvcpus hp 4 --live
+check "the guest disables processor hot-removal" \
+    guest 'wait_cpu_mask enabled 3 yes 300 && echo 0 > /sys/firmware/acpi/hotplug/processor/enabled'
+check "setvcpus 2 --live fails with the guest's refusal" \
+    output_has "unplug of device was rejected by the guest" virsh setvcpus hp 2 --live
+check "the refused vCPU stays: vcpucount --live is 4, the guest's enabled mask 0-3" \
+    test "$(live_vcpus) $(mask enabled)" = "4 0-3"
+check "the guest allows processor hot-removal again" \
+    guest 'echo 1 > /sys/firmware/acpi/hotplug/processor/enabled'
+check "setvcpus 2 --live then succeeds" virsh setvcpus hp 2 --live
+check "the guest's enabled mask is 0-1" test "$(guest 'wait_cpu_mask enabled 2 no 300')" = 0-1
 
 check "removing a cold-booted vCPU is refused" \
     output_has "failed to find appropriate hotpluggable vcpus" virsh setvcpus hp 1 --live
