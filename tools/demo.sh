@@ -5,9 +5,14 @@
 # aarch64 guest under TCG with -smp cpus=2,maxcpus=6, prints the guest's
 # possible/present/enabled/online CPU masks, then plugs vCPU 2 live (device_add),
 # onlines it, runs work pinned to it and unplugs it (device_del), printing the
-# masks after each step.
+# masks after each step. Then the same through Debian's unmodified libvirt:
+# `virsh setvcpus --live` up to 4 vCPUs and back to 2 (tools/lab/libvirt-demo.sh).
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$VCPUHP_ROOT/tools/lib/prepare.sh"
-exec "$VCPUHP_BUILD/tools/vcpuhp/vcpuhp" hotplug --qemu "$QEMU_BINARY" --lab "$LAB_DIR" \
+echo "== QEMU: device_add / device_del, as libvirt sends them"
+"$VCPUHP_BUILD/tools/vcpuhp/vcpuhp" hotplug --qemu "$QEMU_BINARY" --lab "$LAB_DIR" \
     --smp cpus=2,maxcpus=6 --cpu 2
+echo
+echo "== libvirt: virsh setvcpus --live"
+"$VCPUHP_ROOT/tools/lab/libvirt-demo.sh" "$QEMU_BINARY" "$LAB_DIR" "$VCPUHP_BUILD/tools/vcpuhp/vcpuhp"

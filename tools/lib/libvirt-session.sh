@@ -1,0 +1,83 @@
+# Sourced: a private, unmodified libvirtd of Debian's (session mode, run as nobody,
+# with its own XDG directories under a directory of the caller's) and the lab's
+# aarch64 domain "hp" (virt, GICv3, ACPI, UEFI pflash, the lab's kernel and initrd,
+# TCG) whose first serial port is the guest's command channel
+# (tools/lab/guest-init.sh). Used by tools/demo.sh and tests/interop/.
+#
+# lv_init DIR QEMU LAB VCPUHP_TOOL: sets up DIR (owned by nobody) and the variables
+#   below; then lv_start_daemon, lv_virsh ..., lv_domain_xml VCPU_XML, lv_guest CMD.
+lv_init() {
+    lv_dir=$1 lv_qemu=$2 lv_lab=$3 lv_tool=$4 lv_pid=
+    # The 64 MiB AAVMF images that libvirt's pflash loader needs come with the QEMU
+    # build (tools/upstream/qemu-test-firmware.sh).
+    lv_fw="$(dirname "$(dirname "$lv_qemu")")/firmware/root/usr/share/AAVMF"
+    lv_env=(env XDG_RUNTIME_DIR="$lv_dir/run" XDG_CONFIG_HOME="$lv_dir/cfg"
+            XDG_CACHE_HOME="$lv_dir/cache" HOME="$lv_dir/home")
+    lv_socket="$lv_dir/run/libvirt/libvirt-sock"
+    mkdir -p "$lv_dir"/{run,cfg/libvirt,cache,home}
+    chown -R nobody "$lv_dir"
+}
+lv_as_nobody() { timeout 120 runuser -u nobody -- "${lv_env[@]}" "$@"; }
+lv_virsh() { lv_as_nobody /usr/bin/virsh -q -c qemu:///session "$@"; }
+# lv_guest COMMAND: runs COMMAND in the guest over its serial socket, prints its output.
+lv_guest() { "$lv_tool" guest --socket "$lv_dir/serial.sock" --timeout 30 "$1"; }
+# lv_wait_guest: the guest's command channel answers (bounded: 30 tries of up to 5 s).
+lv_wait_guest() {
+    for _ in $(seq 30); do
+        [ "$("$lv_tool" guest --socket "$lv_dir/serial.sock" --timeout 5 'echo up' 2>/dev/null)" = up ] \
+            && return 0
+        sleep 1   # the socket may not accept yet; retried a bounded number of times
+    done
+    return 1
+}
+
+# lv_domain_xml VCPU_ELEMENTS: the domain, with VCPU_ELEMENTS (<vcpu> and optionally
+# <vcpus>) as given.
+lv_domain_xml() {
+    cat <<EOX
+<domain type='qemu'>
+  <name>hp</name>
+  <memory unit='MiB'>512</memory>
+  $1
+  <os>
+    <type arch='aarch64' machine='virt'>hvm</type>
+    <loader readonly='yes' type='pflash'>$lv_fw/AAVMF_CODE.no-secboot.fd</loader>
+    <nvram template='$lv_fw/AAVMF_VARS.fd'>$lv_dir/hp_VARS.fd</nvram>
+    <kernel>$lv_lab/arm64/vmlinuz</kernel>
+    <initrd>$lv_lab/arm64/initrd.img</initrd>
+    <cmdline>console=ttyAMA0 loglevel=1 acpi=force vcpuhp.tty=ttyAMA0</cmdline>
+  </os>
+  <features><acpi/><gic version='3'/></features>
+  <cpu mode='custom' match='exact'><model fallback='forbid'>max</model></cpu>
+  <devices>
+    <emulator>$lv_qemu</emulator>
+    <serial type='unix'><source mode='bind' path='$lv_dir/serial.sock'/></serial>
+  </devices>
+</domain>
+EOX
+}
+
+# lv_start_daemon: starts the session libvirtd and waits for its socket (at most 10 s).
+lv_start_daemon() {
+    runuser -u nobody -- "${lv_env[@]}" libvirtd --timeout 600 >>"$lv_dir/libvirtd.log" 2>&1 &
+    lv_pid=$!
+    for _ in $(seq 100); do
+        [ -S "$lv_socket" ] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+# lv_stop_daemon: stops libvirtd (SIGTERM) and waits for it; its domains keep running.
+lv_stop_daemon() {
+    [ -n "$lv_pid" ] || return 0
+    kill "$lv_pid" 2>/dev/null || true
+    wait "$lv_pid" 2>/dev/null || true   # it ends by the SIGTERM: status 143
+    lv_pid=
+    rm -f "$lv_socket"
+}
+# lv_cleanup: destroys the domain, stops the daemon, removes the directory.
+lv_cleanup() {
+    lv_virsh destroy hp >/dev/null 2>&1 || true
+    lv_stop_daemon
+    rm -rf "$lv_dir"
+}
