@@ -1,12 +1,14 @@
 #!/usr/bin/python3
-"""capture-cpu-unplug.py QEMU LAB CONVERSATION
+"""capture-cpu-unplug.py [--refuse] QEMU LAB CONVERSATION
 
 Captures, from the QEMU built from vmm/ and the lab's arm64 guest, libvirt's
 monitor conversation of an individual vCPU unplug for qemuhotplugtest: the guest
 boots with -smp 2,maxcpus=4 (explicit topology), vCPU 3 is plugged; then the
 queries libvirt makes, the device_del it sends, every event QEMU emits until
 DEVICE_DELETED of vcpu3 (the guest offlines and ejects the vCPU), and the queries
-libvirt makes after the removal.
+libvirt makes after the removal. With --refuse the guest first disables processor
+hot-removal, and the conversation ends with the events up to the guest's _OST
+refusal (ACPI_DEVICE_OST), after which libvirt gives up.
 """
 import os
 import socket
@@ -18,9 +20,13 @@ from qmp_conversation import TIMEOUT, QmpConversation, virt_slot_props  # noqa: 
 
 
 def main():
-    if len(sys.argv) != 4:
+    args = sys.argv[1:]
+    refuse = args[:1] == ["--refuse"]
+    if refuse:
+        args = args[1:]
+    if len(args) != 3:
         sys.exit(__doc__)
-    qemu, lab, conversation = sys.argv[1:]
+    qemu, lab, conversation = args
     with tempfile.TemporaryDirectory() as tmp:
         serial_path = os.path.join(tmp, "serial.sock")
         serial_listener = socket.socket(socket.AF_UNIX)
@@ -45,17 +51,30 @@ def main():
             console = serial.makefile("r", errors="replace")
             while "@@VCPUHP READY" not in console.readline():
                 pass
+            if refuse:
+                # guest-init.sh's channel: "<tag> <command>", answered by "@@<tag> END <status>"
+                serial.sendall(b"r1 echo 0 > /sys/firmware/acpi/hotplug/processor/enabled\n")
+                while not console.readline().startswith("@@r1 END 0"):
+                    pass
             qmp.execute("device_add", {"driver": "max-arm-cpu", "id": "vcpu3",
                                        **virt_slot_props(qmp, 3)})
             qmp.events.clear()
             qmp.recorded("query-hotpluggable-cpus")
             qmp.recorded("query-cpus-fast")
             qmp.recorded("device_del", {"id": "vcpu3"})
-            last = qmp.wait_event(lambda e: e["event"] == "DEVICE_DELETED"
-                                  and e["data"].get("device") == "vcpu3")
-            qmp.record_events(last + 1)
-            qmp.recorded("query-hotpluggable-cpus")
-            qmp.recorded("query-cpus-fast")
+            if refuse:
+                last = qmp.wait_event(
+                    lambda e: e["event"] == "ACPI_DEVICE_OST"
+                    and e["data"]["info"].get("device") == "vcpu3"
+                    and e["data"]["info"]["source"] == 3
+                    and e["data"]["info"]["status"] not in (0, 0x84))
+                qmp.record_events(last + 1)
+            else:
+                last = qmp.wait_event(lambda e: e["event"] == "DEVICE_DELETED"
+                                      and e["data"].get("device") == "vcpu3")
+                qmp.record_events(last + 1)
+                qmp.recorded("query-hotpluggable-cpus")
+                qmp.recorded("query-cpus-fast")
             qmp.write(conversation)
         finally:
             qmp.close()
