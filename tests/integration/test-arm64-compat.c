@@ -95,31 +95,46 @@ run_to_exit(const char *binary, const Config *c, const char *const *extra)
         g_error("%s failed: %s", binary, errout);
 }
 
+/* Writes what @binary produces for @c to @path (a device tree, a migration stream). */
+typedef void (*ProduceFn)(const char *binary, const Config *c, const char *path);
+
+/* For every unchanged configuration, what ours and stock produce is byte-identical. */
 static void
-test_dtb_identical(void)
+assert_identical_per_config(const char *kind, ProduceFn produce)
 {
-    g_autofree char *dir = g_dir_make_tmp("vcpuhp-dtb-XXXXXX", NULL);
+    g_autofree char *dir = g_dir_make_tmp("vcpuhp-compat-XXXXXX", NULL);
+    g_autofree char *a = g_build_filename(dir, "ours", NULL);
+    g_autofree char *b = g_build_filename(dir, "stock", NULL);
 
     for (guint i = 0; i < G_N_ELEMENTS(unchanged_configs); i++) {
         const Config *c = &unchanged_configs[i];
-        g_autofree char *a = g_build_filename(dir, "ours.dtb", NULL);
-        g_autofree char *b = g_build_filename(dir, "stock.dtb", NULL);
-        g_autofree char *dump_a = g_strdup_printf("dumpdtb=%s", a);
-        g_autofree char *dump_b = g_strdup_printf("dumpdtb=%s", b);
-        g_autofree char *what = g_strdup_printf("the device tree of -M %s -smp %s",
-                                                c->machine, c->smp);
-        /* The DT carries random seeds (/chosen/rng-seed, kaslr-seed): fix them. */
-        const char *const extra_a[] = { "-machine", dump_a, "-seed", "1", NULL };
-        const char *const extra_b[] = { "-machine", dump_b, "-seed", "1", NULL };
+        g_autofree char *what = g_strdup_printf("%s of -M %s -smp %s", kind, c->machine,
+                                                c->smp);
 
-        run_to_exit(ours(), c, extra_a);
-        run_to_exit(stock(), c, extra_b);
+        produce(ours(), c, a);
+        produce(stock(), c, b);
         assert_files_identical(what, a, b);
         g_test_message("%s: identical", what);
         g_unlink(a);
         g_unlink(b);
     }
     g_rmdir(dir);
+}
+
+static void
+dump_dtb(const char *binary, const Config *c, const char *path)
+{
+    g_autofree char *dump = g_strdup_printf("dumpdtb=%s", path);
+    /* The DT carries random seeds (/chosen/rng-seed, kaslr-seed): fix them. */
+    const char *const extra[] = { "-machine", dump, "-seed", "1", NULL };
+
+    run_to_exit(binary, c, extra);
+}
+
+static void
+test_dtb_identical(void)
+{
+    assert_identical_per_config("the device tree", dump_dtb);
 }
 
 /* The SHA-256 of every ACPI table as the booted guest reads it. */
@@ -173,23 +188,7 @@ save_paused_state(const char *binary, const Config *c, const char *path)
 static void
 test_migration_stream_identical(void)
 {
-    g_autofree char *dir = g_dir_make_tmp("vcpuhp-stream-XXXXXX", NULL);
-
-    for (guint i = 0; i < G_N_ELEMENTS(unchanged_configs); i++) {
-        const Config *c = &unchanged_configs[i];
-        g_autofree char *a = g_build_filename(dir, "ours.mig", NULL);
-        g_autofree char *b = g_build_filename(dir, "stock.mig", NULL);
-        g_autofree char *what = g_strdup_printf("the migration stream of -M %s -smp %s",
-                                                c->machine, c->smp);
-
-        save_paused_state(ours(), c, a);
-        save_paused_state(stock(), c, b);
-        assert_files_identical(what, a, b);
-        g_test_message("%s: identical", what);
-        g_unlink(a);
-        g_unlink(b);
-    }
-    g_rmdir(dir);
+    assert_identical_per_config("the migration stream", save_paused_state);
 }
 
 /*
