@@ -1,0 +1,467 @@
+/*
+ * vCPU hotplug under KVM, on a nested ARM KVM host: this x86_64 machine has no ARM
+ * hardware, so an arm64 L1 guest runs under TCG with EL2 (virt,virtualization=on)
+ * and has /dev/kvm; inside it, the arm64 build of our QEMU (KVM only, cross-compiled
+ * by tools/upstream/build-qemu-arm64.sh) boots the lab's L2 guest with -accel kvm.
+ *
+ * The host reaches each L2 QEMU's monitor and serial console through virtio-serial
+ * ports of L1: L1's QEMU exposes each port as a unix socket here, and the L2 QEMU
+ * opens the port's device (/dev/vportNpM) in L1 as a serial chardev. So the test
+ * drives L2 exactly like the TCG tests drive their guests (QMP + guest-init.sh).
+ *
+ * One L1 boot serves every case; each case starts its own L2 QEMUs and stops them.
+ */
+#include "lab-test.h"
+#include "vh-line-reader.h"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* Everything is slower two levels down: L2's vCPUs are KVM vCPUs of a TCG guest. */
+#define L1_BOOT_TIMEOUT_MS 180000
+#define L2_BOOT_TIMEOUT_MS 240000
+#define L2_QMP_TIMEOUT_MS 60000
+#define L2_CMD_TIMEOUT_MS 60000
+
+/* PSCI return values (Arm DEN0022) */
+#define PSCI_SUCCESS 0
+#define PSCI_INVALID_PARAMETERS (-2)
+#define PSCI_DENIED (-3)
+
+/* The virtio-serial ports of L1: a monitor and a console for each of two L2 QEMUs. */
+enum { PORT_A_QMP, PORT_A_SERIAL, PORT_B_QMP, PORT_B_SERIAL, N_PORTS };
+static const char *const port_names[N_PORTS] = { "a-qmp", "a-serial", "b-qmp", "b-serial" };
+
+typedef struct {
+    VhLabVm *l1;
+    char *dir;                  /* the ports' unix sockets */
+    int port_fd[N_PORTS];       /* connected to L1's QEMU */
+    char *port_dev[N_PORTS];    /* the port's device in L1 */
+} Nested;
+
+static Nested nested;
+
+/* An L2 QEMU inside L1, on the ports of pair @first_port. */
+typedef struct {
+    const char *name;           /* "a" or "b": its pid and log files in L1's /tmp */
+    VhQmp *qmp;
+    VhGuest *guest;             /* NULL for the PSCI probe */
+    VhLineReader *console;      /* the raw console, for the PSCI probe */
+    int serial_fd;
+} L2;
+
+static char *
+l1_run_ok(const char *command)
+{
+    g_autoptr(GError) err = NULL;
+    char *out = vh_guest_run_ok(nested.l1->guest, command, L2_CMD_TIMEOUT_MS, &err);
+
+    g_assert_no_error(err);
+    return out;
+}
+
+static int
+connect_unix(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpuint(strlen(path), <, sizeof(addr.sun_path));
+    strcpy(addr.sun_path, path);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
+        g_error("cannot connect to L1's port socket %s: %s", path, g_strerror(errno));
+    return fd;
+}
+
+static void
+l1_boot(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GStrvBuilder) extra = g_strv_builder_new();
+    g_auto(GStrv) args = NULL;
+    g_autofree char *kvm = NULL;
+    g_autofree char *kernel = g_build_filename(lab_env("VCPUHP_LAB"), "arm64", "vmlinuz", NULL);
+    g_autofree char *initrd = g_build_filename(lab_env("VCPUHP_NESTED"), "l1-initrd.img", NULL);
+    /* EL2 for L1, so that its kernel initialises KVM (VHE); device tree, no firmware:
+     * L1 needs no ACPI, and UEFI would only add seconds under TCG. */
+    g_strv_builder_add_many(extra, "-nodefaults", "-no-user-config", "-display", "none",
+                            "-M", "virt,virtualization=on,gic-version=3", "-cpu", "max",
+                            "-accel", "tcg,thread=multi", "-smp", "2", "-m", "3072",
+                            "-kernel", kernel, "-initrd", initrd, "-append",
+                            "console=ttyAMA0 loglevel=1 vcpuhp.tty=ttyAMA0",
+                            "-device", "virtio-serial-pci,id=ports", NULL);
+    nested.dir = g_dir_make_tmp("vcpuhp-nested-XXXXXX", &err);
+    g_assert_no_error(err);
+    for (int i = 0; i < N_PORTS; i++) {
+        g_autofree char *sock = g_strdup_printf("%s/%s.sock", nested.dir, port_names[i]);
+
+        g_autofree char *chardev = g_strdup_printf("socket,id=%s,path=%s,server=on,wait=off",
+                                                   port_names[i], sock);
+        g_autofree char *port = g_strdup_printf("virtserialport,bus=ports.0,chardev=%s,"
+                                                "name=vcpuhp.%s", port_names[i], port_names[i]);
+
+        g_strv_builder_add_many(extra, "-chardev", chardev, "-device", port, NULL);
+    }
+    args = g_strv_builder_end(extra);
+    nested.l1 = g_new0(VhLabVm, 1);
+    nested.l1->qemu = vh_qemu_launch(lab_env("VCPUHP_QEMU"), (const char *const *)args,
+                                     L1_BOOT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    nested.l1->guest = vh_guest_new(vh_qemu_serial_fd(nested.l1->qemu));
+    if (!vh_guest_wait_ready(nested.l1->guest, L1_BOOT_TIMEOUT_MS, &err))
+        g_error("L1 did not boot: %s; console: %s", err->message,
+                vh_guest_console_tail(nested.l1->guest));
+    nested.l1->boot_seconds = (g_get_monotonic_time() -
+                               vh_qemu_spawn_time(nested.l1->qemu)) / 1e6;
+    g_test_message("L1 (arm64 under TCG with EL2) booted in %.1f s", nested.l1->boot_seconds);
+
+    /* Connected before any L2 starts, so nothing an L2 QEMU writes is lost. */
+    for (int i = 0; i < N_PORTS; i++) {
+        g_autofree char *sock = g_strdup_printf("%s/%s.sock", nested.dir, port_names[i]);
+        g_autofree char *cmd = g_strdup_printf(
+            "for p in /sys/class/virtio-ports/*; do if [ \"$(cat $p/name)\" = vcpuhp.%s ]; then"
+            " echo /dev/${p##*/}; fi; done", port_names[i]);
+
+        nested.port_fd[i] = connect_unix(sock);
+        nested.port_dev[i] = l1_run_ok(cmd);
+        g_assert_true(g_str_has_prefix(nested.port_dev[i], "/dev/vport"));
+    }
+    kvm = l1_run_ok("ls /dev/kvm && dmesg | grep -o 'VHE mode initialized successfully'");
+    g_assert_cmpstr(kvm, ==, "/dev/kvm\nVHE mode initialized successfully");
+}
+
+/*
+ * Starts an L2 QEMU in L1 on the port pair @qmp_port/@qmp_port + 1 with -accel kvm,
+ * -cpu host and @args (machine options, -smp, firmware, kernel...), and negotiates
+ * QMP with it.
+ */
+static L2 *
+l2_start(const char *name, int qmp_port, const char *args)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *cmd = g_strdup_printf(
+        "/usr/bin/qemu-system-aarch64 -accel kvm -cpu host -m 256 -nodefaults -display none"
+        " -chardev serial,id=qmp,path=%s -mon chardev=qmp,mode=control"
+        " -chardev serial,id=con,path=%s -serial chardev:con %s -pidfile /tmp/%s.pid"
+        " </dev/null >/tmp/%s.log 2>&1 &", nested.port_dev[qmp_port],
+        nested.port_dev[qmp_port + 1], args, name, name);
+    g_autofree char *started = l1_run_ok(cmd);
+    L2 *l2 = g_new0(L2, 1);
+
+    l2->name = name;
+    l2->serial_fd = nested.port_fd[qmp_port + 1];
+    l2->qmp = vh_qmp_new(nested.port_fd[qmp_port]);
+    if (!vh_qmp_handshake(l2->qmp, L2_QMP_TIMEOUT_MS, &err)) {
+        g_autofree char *log_cmd = g_strdup_printf("cat /tmp/%s.log", name);
+        g_autofree char *log = l1_run_ok(log_cmd);
+
+        g_error("L2 QEMU %s did not answer on its monitor (%s); its log in L1: %s", name,
+                err->message, log);
+    }
+    return l2;
+}
+
+/* Boots the lab's L2 guest (UEFI + ACPI) to its command channel. */
+static L2 *
+l2_boot(const char *name, int qmp_port, const char *smp, const char *more_args)
+{
+    g_autoptr(GError) err = NULL;
+    gint64 start = g_get_monotonic_time();
+    g_autofree char *args = g_strdup_printf(
+        "-M virt,gic-version=3 -smp %s -bios /l2/QEMU_EFI.fd -kernel /l2/vmlinuz"
+        " -initrd /l2/initrd.img -append 'console=ttyAMA0 loglevel=1 acpi=force"
+        " vcpuhp.tty=ttyAMA0' %s", smp, more_args ? more_args : "");
+    L2 *l2 = l2_start(name, qmp_port, args);
+
+    l2->guest = vh_guest_new(l2->serial_fd);
+    if (!more_args || !strstr(more_args, "-incoming")) {
+        if (!vh_guest_wait_ready(l2->guest, L2_BOOT_TIMEOUT_MS, &err))
+            g_error("L2 guest %s did not boot: %s; console: %s", name, err->message,
+                    vh_guest_console_tail(l2->guest));
+        g_test_message("L2 guest %s (-accel kvm -smp %s) booted in %.1f s", name, smp,
+                       (g_get_monotonic_time() - start) / 1e6);
+    }
+    return l2;
+}
+
+/* Quits the L2 QEMU and waits until its process is gone from L1. */
+static void
+l2_stop(L2 *l2)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) ret = vh_qmp_execute_json(l2->qmp, "quit", NULL, L2_QMP_TIMEOUT_MS, &err);
+    g_autofree char *cmd = g_strdup_printf(
+        "p=$(cat /tmp/%s.pid); i=0; while kill -0 $p 2>/dev/null; do"
+        " [ $i -lt 3000 ] || exit 1; usleep 10000; i=$((i + 1)); done", l2->name);
+    g_autofree char *out = NULL;
+
+    g_assert_no_error(err);
+    out = l1_run_ok(cmd);
+    vh_qmp_free(l2->qmp);
+    vh_guest_free(l2->guest);
+    vh_line_reader_free(l2->console);
+    g_free(l2);
+}
+
+static JsonNode *
+l2_qmp_ok(L2 *l2, const char *command, const char *args_json)
+{
+    g_autoptr(GError) err = NULL;
+    JsonNode *ret = vh_qmp_execute_json(l2->qmp, command, args_json, L2_QMP_TIMEOUT_MS, &err);
+
+    g_assert_no_error(err);
+    return ret;
+}
+
+static char *
+l2_run_ok(L2 *l2, const char *command)
+{
+    g_autoptr(GError) err = NULL;
+    char *out = vh_guest_run_ok(l2->guest, command, L2_CMD_TIMEOUT_MS, &err);
+
+    g_assert_no_error(err);
+    return out;
+}
+
+/* As lab_wait_cpu_in_mask(), for an L2 guest. */
+static void
+l2_wait_cpu_in_mask(L2 *l2, const char *mask, guint cpu, gboolean in)
+{
+    g_autofree char *cmd = g_strdup_printf("wait_cpu_mask %s %u %s 300", mask, cpu,
+                                           in ? "yes" : "no");
+    g_autoptr(GError) err = NULL;
+    int status = -1;
+    g_autofree char *out = vh_guest_run(l2->guest, cmd, L2_CMD_TIMEOUT_MS + 30000, &status,
+                                        &err);
+
+    g_assert_no_error(err);
+    if (status != 0 || vh_cpulist_contains(out, cpu) != in)
+        g_error("cpu %u %s the L2 guest's %s mask \"%s\"", cpu,
+                in ? "did not appear in" : "did not leave", mask, out);
+}
+
+static void
+l2_assert_mask(L2 *l2, const char *mask, const char *expected)
+{
+    g_autofree char *cmd = g_strdup_printf("cat /sys/devices/system/cpu/%s", mask);
+    g_autofree char *out = l2_run_ok(l2, cmd);
+
+    g_assert_cmpstr(out, ==, expected);
+}
+
+/* Runs pinned work on @cpu in L2 and checks that it ran there. */
+static void
+l2_assert_work_on(L2 *l2, guint cpu)
+{
+    g_autofree char *cmd = g_strdup_printf("pinned_work %u", cpu);
+    g_autofree char *ran_on = l2_run_ok(l2, cmd);
+    g_autofree char *expected = g_strdup_printf("%u", cpu);
+
+    g_assert_cmpstr(ran_on, ==, expected);
+}
+
+/* Plugs core @core as vcpu<core>, waits for the guest to enable it and onlines it. */
+static void
+l2_plug_and_online(L2 *l2, guint core)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *id = g_strdup_printf("vcpu%u", core);
+    g_autofree char *online = g_strdup_printf("echo 1 > /sys/devices/system/cpu/cpu%u/online",
+                                              core);
+    g_autofree char *out = NULL;
+
+    g_assert_true(vh_cpu_plug(l2->qmp, "core-id", core, id, L2_QMP_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    l2_wait_cpu_in_mask(l2, "enabled", core, TRUE);
+    out = l2_run_ok(l2, online);
+    l2_wait_cpu_in_mask(l2, "online", core, TRUE);
+    l2_assert_work_on(l2, core);
+}
+
+static void
+l2_offline_and_unplug(L2 *l2, guint core)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *id = g_strdup_printf("vcpu%u", core);
+    g_autofree char *offline = g_strdup_printf("echo 0 > /sys/devices/system/cpu/cpu%u/online",
+                                               core);
+    g_autofree char *out = l2_run_ok(l2, offline);
+
+    l2_wait_cpu_in_mask(l2, "online", core, FALSE);
+    g_assert_true(vh_cpu_unplug(l2->qmp, id, L2_QMP_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    l2_wait_cpu_in_mask(l2, "enabled", core, FALSE);
+}
+
+static void
+test_l2_boots_with_kvm(void)
+{
+    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    g_autoptr(JsonNode) kvm = l2_qmp_ok(l2, "query-kvm", NULL);
+    g_autoptr(JsonNode) slots = l2_qmp_ok(l2, "query-hotpluggable-cpus", NULL);
+    g_autoptr(JsonNode) fast = l2_qmp_ok(l2, "query-cpus-fast", NULL);
+
+    g_assert_true(vh_json_bool(json_node_get_object(kvm), "enabled", FALSE));
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(slots)), ==, 6);
+    g_assert_cmpstr(vh_json_string(json_array_get_object_element(json_node_get_array(slots), 0),
+                                   "type"), ==, "host-arm-cpu");
+    /* The parked KVM vCPUs are not CPUs QEMU reports: libvirt would see threads of
+     * inactive vCPUs otherwise. */
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(fast)), ==, 2);
+    l2_assert_mask(l2, "possible", "0-5");
+    l2_assert_mask(l2, "present", "0-5");
+    l2_assert_mask(l2, "enabled", "0-1");
+    l2_assert_mask(l2, "online", "0-1");
+    l2_stop(l2);
+}
+
+static void
+test_plug_unplug_replug(void)
+{
+    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    g_autoptr(JsonNode) fast = NULL;
+
+    l2_plug_and_online(l2, 2);
+    l2_plug_and_online(l2, 5);
+    fast = l2_qmp_ok(l2, "query-cpus-fast", NULL);
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(fast)), ==, 4);
+    l2_offline_and_unplug(l2, 2);
+    l2_assert_mask(l2, "enabled", "0-1,5");
+    /* The same KVM vCPU comes back from the parked list, twice. */
+    for (int round = 0; round < 2; round++) {
+        l2_plug_and_online(l2, 2);
+        l2_offline_and_unplug(l2, 2);
+    }
+    l2_plug_and_online(l2, 2);
+    l2_assert_mask(l2, "online", "0-2,5");
+    l2_stop(l2);
+}
+
+static void
+test_psci_cpu_on_denied(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autofree char *probe = NULL;
+    g_autofree char *b64 = NULL;
+    g_autofree char *cmd = NULL;
+    g_autofree char *out = NULL;
+    gsize len = 0;
+    L2 *l2;
+    struct { guint aff0; gint64 expected; } steps[] = {
+        { 2, PSCI_DENIED }, { 9, PSCI_INVALID_PARAMETERS }, { 1, PSCI_SUCCESS },
+        { 2, PSCI_SUCCESS },    /* after the plug below */
+    };
+
+    /* The probe firmware is small: it travels over L1's command channel. */
+    g_file_get_contents(lab_env("VCPUHP_PSCI_PROBE"), &probe, &len, &err);
+    g_assert_no_error(err);
+    b64 = g_base64_encode((const guchar *)probe, len);
+    cmd = g_strdup_printf("echo %s | base64 -d > /tmp/psci-probe.bin", b64);
+    out = l1_run_ok(cmd);
+    l2 = l2_start("a", PORT_A_QMP, "-M virt,gic-version=3 -smp cpus=2,maxcpus=4"
+                  " -bios /tmp/psci-probe.bin");
+    l2->console = vh_line_reader_new(l2->serial_fd);
+    for (;;) {   /* skip what an earlier L2 on this port left unread */
+        g_autofree char *line = vh_line_reader_read_line(
+            l2->console, g_get_monotonic_time() + L2_BOOT_TIMEOUT_MS * 1000LL, &err);
+
+        g_assert_no_error(err);
+        if (!strcmp(line, "PSCI-PROBE READY"))
+            break;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
+        g_autofree char *digit = g_strdup_printf("%x", steps[i].aff0);
+        g_autofree char *prefix = g_strdup_printf("CPU_ON %x = ", steps[i].aff0);
+        g_autofree char *line = NULL;
+        gint64 ret;
+
+        if (i == 3) {
+            g_assert_true(vh_cpu_plug(l2->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
+            g_assert_no_error(err);
+        }
+        g_assert_true(vh_write_all(l2->serial_fd, digit, 1, &err));
+        line = vh_line_reader_read_line(l2->console,
+                                        g_get_monotonic_time() + L2_CMD_TIMEOUT_MS * 1000LL,
+                                        &err);
+        g_assert_no_error(err);
+        if (!g_str_has_prefix(line, prefix) || strlen(line) != strlen(prefix) + 16)
+            g_error("unexpected answer from the probe: \"%s\"", line);
+        ret = (gint64)g_ascii_strtoull(line + strlen(prefix), NULL, 16);
+        g_assert_cmpint(ret, ==, steps[i].expected);
+        if (ret == PSCI_SUCCESS) {
+            g_autofree char *up = vh_line_reader_read_line(
+                l2->console, g_get_monotonic_time() + L2_CMD_TIMEOUT_MS * 1000LL, &err);
+            g_autofree char *expect = g_strdup_printf("UP %x", steps[i].aff0);
+
+            g_assert_no_error(err);
+            g_assert_cmpstr(up, ==, expect);
+        }
+    }
+    l2_stop(l2);
+}
+
+/*
+ * Live migration between two L2 QEMUs in L1, the way libvirt does it: the
+ * destination starts with -incoming defer and gets the plugged vCPUs by device_add
+ * before the stream arrives.
+ */
+static void
+test_migration_keeps_plugged_set(void)
+{
+    L2 *src = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    L2 *dst;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) incoming = NULL;
+    g_autoptr(JsonNode) caps = NULL;
+    g_autoptr(JsonNode) started = NULL;
+    g_autoptr(JsonObject) done = NULL;
+    g_autoptr(JsonNode) fast = NULL;
+
+    l2_plug_and_online(src, 3);
+    dst = l2_boot("b", PORT_B_QMP, "cpus=2,maxcpus=6", "-incoming defer");
+    g_assert_true(vh_cpu_plug(dst->qmp, "core-id", 3, "vcpu3", L2_QMP_TIMEOUT_MS, &err));
+    g_assert_no_error(err);
+    incoming = l2_qmp_ok(dst, "migrate-incoming", "{\"uri\": \"unix:/tmp/l2-migration.sock\"}");
+    caps = l2_qmp_ok(src, "migrate-set-capabilities",
+                     "{\"capabilities\": [{\"capability\": \"events\", \"state\": true}]}");
+    started = l2_qmp_ok(src, "migrate", "{\"uri\": \"unix:/tmp/l2-migration.sock\"}");
+    done = vh_qmp_wait_event(src->qmp, "MIGRATION", lab_migration_finished, NULL, 300000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "completed");
+    l2_stop(src);
+
+    /* The guest carries on at the destination with the same vCPUs. */
+    l2_assert_mask(dst, "enabled", "0-1,3");
+    l2_assert_mask(dst, "online", "0-1,3");
+    l2_assert_work_on(dst, 3);
+    fast = l2_qmp_ok(dst, "query-cpus-fast", NULL);
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(fast)), ==, 3);
+    /* ... and hotplug keeps working there. */
+    l2_offline_and_unplug(dst, 3);
+    l2_plug_and_online(dst, 4);
+    l2_stop(dst);
+}
+
+int
+main(int argc, char **argv)
+{
+    int ret;
+
+    g_test_init(&argc, &argv, NULL);
+    g_test_add_func("/arm64-kvm-nested/l2-boots-with-kvm", test_l2_boots_with_kvm);
+    g_test_add_func("/arm64-kvm-nested/plug-unplug-replug", test_plug_unplug_replug);
+    g_test_add_func("/arm64-kvm-nested/psci-cpu-on-denied", test_psci_cpu_on_denied);
+    g_test_add_func("/arm64-kvm-nested/migration-keeps-plugged-set",
+                    test_migration_keeps_plugged_set);
+    l1_boot();
+    ret = g_test_run();
+    vh_lab_vm_free(nested.l1);
+    for (int i = 0; i < N_PORTS; i++) {
+        close(nested.port_fd[i]);
+        g_free(nested.port_dev[i]);
+    }
+    g_free(nested.dir);
+    return ret;
+}
