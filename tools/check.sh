@@ -6,7 +6,9 @@
 #   unit         the glue library against captured and malformed input
 #   setup        the set-up scripts' errors (bad checksum, missing version/package)
 #                the patch-series work tree / export round trip, the stock baselines
-#   integration  real QEMU, real arm64/x86_64 guests under TCG
+#   integration  real QEMU, real arm64/x86_64 guests under TCG, and under KVM in
+#                the nested ARM KVM lab (an arm64 L1 guest with /dev/kvm running
+#                the arm64 build of our QEMU)
 #   interop      Debian's stock libvirt 11.3 driving our QEMU (virsh setvcpus --live)
 #   upstream     QEMU's check-qtest-aarch64 and libvirt's own test suite, on the
 #                trees built from our series
@@ -14,7 +16,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 start=$(date +%s)
-PREPARE_LIBVIRT=1
+PREPARE_LIBVIRT=1 PREPARE_NESTED=1
 . "$VCPUHP_ROOT/tools/lib/prepare.sh"
 log "set-up and builds took $(( $(date +%s) - start )) s; running the tests"
 rc=0

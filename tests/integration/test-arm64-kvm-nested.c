@@ -339,6 +339,100 @@ test_plug_unplug_replug(void)
     l2_stop(l2);
 }
 
+/*
+ * system_reset keeps a hot-added vCPU plugged (its KVM vCPU and GIC state are
+ * written again with the whole VM's); stop and cont after an unplug exercise the
+ * per-vCPU VM state handlers, which must be gone with the unplugged vCPU.
+ */
+static void
+test_reset_and_stop_after_unplug(void)
+{
+    g_autoptr(GError) err = NULL;
+    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    g_autoptr(JsonNode) reset = NULL;
+    g_autoptr(JsonNode) stop = NULL;
+    g_autoptr(JsonNode) cont = NULL;
+    g_autoptr(JsonNode) status = NULL;
+
+    l2_plug_and_online(l2, 4);
+    l2_plug_and_online(l2, 3);
+    l2_offline_and_unplug(l2, 4);
+    stop = l2_qmp_ok(l2, "stop", NULL);
+    cont = l2_qmp_ok(l2, "cont", NULL);
+    status = l2_qmp_ok(l2, "query-status", NULL);
+    g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
+
+    reset = l2_qmp_ok(l2, "system_reset", NULL);
+    if (!vh_guest_wait_ready(l2->guest, L2_BOOT_TIMEOUT_MS, &err))
+        g_error("L2 guest did not come back after system_reset: %s; console: %s",
+                err->message, vh_guest_console_tail(l2->guest));
+    l2_assert_mask(l2, "enabled", "0-1,3");
+    l2_assert_mask(l2, "online", "0-1,3");
+    l2_assert_work_on(l2, 3);
+    l2_offline_and_unplug(l2, 3);
+    l2_stop(l2);
+}
+
+/* What KVM could not take is refused with a clear error, and the VM keeps running. */
+static void
+test_bad_input(void)
+{
+    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    static const struct { const char *args; const char *error; } cases[] = {
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"pmu\": false}",
+          "with KVM, a hot-plugged vCPU must have the same 'pmu' as the boot vCPUs" },
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu1\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 1, \"thread-id\": 0}",
+          "is already present" },
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu9\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 9, \"thread-id\": 0}",
+          "Invalid or missing core-id 9" },
+    };
+    g_autoptr(JsonNode) slots = NULL;
+    g_autoptr(JsonNode) status = NULL;
+    g_autoptr(JsonNode) fast = NULL;
+    guint boot_vcpus = 0;
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autoptr(JsonNode) ret = vh_qmp_execute_json(l2->qmp, "device_add", cases[i].args,
+                                                      L2_QMP_TIMEOUT_MS, &err);
+
+        g_assert_null(ret);
+        g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+        if (!strstr(err->message, cases[i].error))
+            g_error("device_add %s: expected \"%s\", got \"%s\"", cases[i].args,
+                    cases[i].error, err->message);
+    }
+    /* The boot vCPUs cannot be unplugged */
+    slots = l2_qmp_ok(l2, "query-hotpluggable-cpus", NULL);
+    for (guint i = 0; i < json_array_get_length(json_node_get_array(slots)); i++) {
+        const char *path = vh_json_string(vh_json_array_object(json_node_get_array(slots), i),
+                                          "qom-path");
+        g_autoptr(GError) err = NULL;
+        g_autofree char *args = NULL;
+        g_autoptr(JsonNode) ret = NULL;
+
+        if (!path)
+            continue;
+        args = g_strdup_printf("{\"id\": \"%s\"}", path);
+        ret = vh_qmp_execute_json(l2->qmp, "device_del", args, L2_QMP_TIMEOUT_MS, &err);
+        g_assert_null(ret);
+        g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+        g_assert_nonnull(strstr(err->message, "cannot be unplugged"));
+        boot_vcpus++;
+    }
+    g_assert_cmpuint(boot_vcpus, ==, 2);
+    status = l2_qmp_ok(l2, "query-status", NULL);
+    g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
+    fast = l2_qmp_ok(l2, "query-cpus-fast", NULL);
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(fast)), ==, 2);
+    /* and the slot that was refused still plugs */
+    l2_plug_and_online(l2, 2);
+    l2_stop(l2);
+}
+
 static void
 test_psci_cpu_on_denied(void)
 {
@@ -452,6 +546,9 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/arm64-kvm-nested/l2-boots-with-kvm", test_l2_boots_with_kvm);
     g_test_add_func("/arm64-kvm-nested/plug-unplug-replug", test_plug_unplug_replug);
+    g_test_add_func("/arm64-kvm-nested/reset-and-stop-after-unplug",
+                    test_reset_and_stop_after_unplug);
+    g_test_add_func("/arm64-kvm-nested/bad-input", test_bad_input);
     g_test_add_func("/arm64-kvm-nested/psci-cpu-on-denied", test_psci_cpu_on_denied);
     g_test_add_func("/arm64-kvm-nested/migration-keeps-plugged-set",
                     test_migration_keeps_plugged_set);

@@ -1,7 +1,9 @@
 # Sourced by check.sh and demo.sh: installs what is missing, builds (or reuses)
 # QEMU from vmm/, the lab guests and, with PREPARE_LIBVIRT=1, libvirt from
-# src/hotplug_driver/, and configures the project's own build in $VCPUHP_BUILD.
-# Sets QEMU_BINARY, STOCK_QEMU_ARM64, LAB_DIR, LIBVIRT_BUILD.
+# src/hotplug_driver/, with PREPARE_NESTED=1 the nested ARM KVM lab (the arm64
+# cross build of QEMU from vmm/ in an L1 initramfs), and configures the project's
+# own build in $VCPUHP_BUILD.
+# Sets QEMU_BINARY, STOCK_QEMU_ARM64, LAB_DIR, LIBVIRT_BUILD, NESTED_DIR.
 "$VCPUHP_ROOT/tools/setup/install-deps.sh"
 QEMU_BINARY=$("$VCPUHP_ROOT/tools/upstream/build-qemu.sh")
 STOCK_QEMU_ARM64=$("$VCPUHP_ROOT/tools/setup/stock-qemu.sh")
@@ -10,9 +12,14 @@ LIBVIRT_BUILD=
 if [ "${PREPARE_LIBVIRT:-0}" = 1 ]; then
     LIBVIRT_BUILD=$("$VCPUHP_ROOT/tools/upstream/build-libvirt.sh")
 fi
+NESTED_DIR=
+if [ "${PREPARE_NESTED:-0}" = 1 ]; then
+    ARM64_QEMU=$("$VCPUHP_ROOT/tools/upstream/build-qemu-arm64.sh")
+    NESTED_DIR=$("$VCPUHP_ROOT/tools/lab/build-nested.sh" "$ARM64_QEMU" "$LAB_DIR")
+fi
 VCPUHP_BUILD=${VCPUHP_BUILD:-$VCPUHP_ROOT/build}
 options=(-Dqemu_binary="$QEMU_BINARY" -Dstock_qemu_arm64="$STOCK_QEMU_ARM64" -Dlab_dir="$LAB_DIR"
-         -Dlibvirt_build="$LIBVIRT_BUILD")
+         -Dlibvirt_build="$LIBVIRT_BUILD" -Dnested_dir="$NESTED_DIR")
 if [ -e "$VCPUHP_BUILD/build.ninja" ]; then
     meson configure "$VCPUHP_BUILD" "${options[@]}" >/dev/null
 else

@@ -21,9 +21,11 @@ host_pkgs=(
     # the project's own C; the PSCI probe firmware of the integration tests
     binutils-aarch64-linux-gnu
     libjson-glib-dev
-    # the arm64 QEMU of the nested ARM KVM lab, cross-compiled (multiarch -dev packages)
-    gcc-aarch64-linux-gnu libc6-dev:arm64 libglib2.0-dev:arm64 libfdt-dev:arm64
-    zlib1g-dev:arm64
+    # the arm64 QEMU of the nested ARM KVM lab, cross-compiled (multiarch -dev packages;
+    # libfdt-dev is not co-installable for two architectures: build-qemu-arm64.sh uses
+    # the host's headers with libfdt1:arm64)
+    gcc-aarch64-linux-gnu libc6-dev:arm64 libglib2.0-dev:arm64 zlib1g-dev:arm64
+    libfdt1:arm64
     "$@"
 )
 # From bookworm-backports: meson >= 1.5 for QEMU 10, and the stock QEMU 10.0 /

@@ -21,6 +21,13 @@ command -v aarch64-linux-gnu-gcc >/dev/null \
 # Debian has no <triplet>-pkg-config wrapper for this: point pkg-config at the arm64
 # multiarch .pc files (configure and every meson regeneration need it).
 export PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig
+# libfdt-dev cannot be installed for both architectures at once: its headers are
+# the same for both, and the arm64 library comes from libfdt1:arm64, linked through
+# a private libfdt.so.
+fdt_lib=/usr/lib/aarch64-linux-gnu/libfdt.so.1
+[ -e "$fdt_lib" ] || die "$fdt_lib is missing: run tools/setup/install-deps.sh"
+mkdir -p "$top/cross-lib"
+ln -sf "$fdt_lib" "$top/cross-lib/libfdt.so"
 if [ ! -e "$build/build.ninja" ]; then
     log "configuring the arm64 cross build of QEMU ($top)"
     mkdir -p "$build"
@@ -28,6 +35,7 @@ if [ ! -e "$build/build.ninja" ]; then
         --cross-prefix=aarch64-linux-gnu- --target-list=aarch64-softmmu \
         --without-default-features --disable-tcg --enable-kvm --enable-fdt=system \
         --disable-docs --disable-install-blobs --disable-tools \
+        --extra-ldflags="-L$top/cross-lib" \
         >"$top/configure.log" 2>&1) \
         || die "arm64 QEMU configure failed: see $top/configure.log ($(tail -n1 "$top/configure.log"))"
 fi
