@@ -1,7 +1,8 @@
 #!/bin/bash
 # The set-up scripts fail fast with one clear line, never a hang or a trace:
 # a bad pinned checksum, a version missing from the archive, a missing package, a
-# stock QEMU baseline of a version the archive lacks.
+# stock QEMU baseline of a version the archive lacks or of an unknown architecture,
+# a nested ARM KVM lab without its inputs.
 # A verified cached copy is used when apt cannot fetch. TAP output.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -89,6 +90,15 @@ sed "s/^version=.*/version=1:10.0.99+ds-0+deb13u1/" "$root/vmm/upstream.conf" \
     > "$tmp/tree/vmm/upstream.conf"
 expect_one_line_error "stock QEMU of a version the archive lacks" "1:10.0.99+ds-0+deb13u1" \
     "$tmp/tree/tools/setup/stock-qemu.sh"
+
+expect_one_line_error "stock QEMU for an architecture it does not know" "usage: stock-qemu.sh" \
+    "$root/tools/setup/stock-qemu.sh" --arch riscv64
+
+# The nested ARM KVM lab names the input it lacks.
+expect_one_line_error "nested lab without its arm64 QEMU" "$tmp/no-such-qemu" \
+    "$root/tools/lab/build-nested.sh" "$tmp/no-such-qemu" "$tmp"
+expect_one_line_error "nested lab with a stock QEMU that is not a runtime" "not a runtime" \
+    "$root/tools/lab/build-nested.sh" /bin/true "$tmp" "$tmp/qemu-system-aarch64"
 
 echo "1..$n"
 exit $failed

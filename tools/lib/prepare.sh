@@ -15,7 +15,9 @@ fi
 NESTED_DIR=
 if [ "${PREPARE_NESTED:-0}" = 1 ]; then
     ARM64_QEMU=$("$VCPUHP_ROOT/tools/upstream/build-qemu-arm64.sh")
-    NESTED_DIR=$("$VCPUHP_ROOT/tools/lab/build-nested.sh" "$ARM64_QEMU" "$LAB_DIR")
+    STOCK_QEMU_ON_ARM64=$("$VCPUHP_ROOT/tools/setup/stock-qemu.sh" --arch arm64)
+    NESTED_DIR=$("$VCPUHP_ROOT/tools/lab/build-nested.sh" "$ARM64_QEMU" "$LAB_DIR" \
+        "$STOCK_QEMU_ON_ARM64")
 fi
 VCPUHP_BUILD=${VCPUHP_BUILD:-$VCPUHP_ROOT/build}
 options=(-Dqemu_binary="$QEMU_BINARY" -Dstock_qemu_arm64="$STOCK_QEMU_ARM64" -Dlab_dir="$LAB_DIR"

@@ -1,5 +1,5 @@
 #!/bin/bash
-# stock-qemu.sh
+# stock-qemu.sh [--arch arm64]
 # Provides Debian's stock qemu-system-aarch64 of the version pinned in
 # vmm/upstream.conf (trixie's qemu-system-arm), unpatched, as the baseline for
 # migration and byte-identity comparisons with the patched build. It runs on this
@@ -8,6 +8,11 @@
 # private runtime in $VCPUHP_CACHE/stock-qemu/<version>/, next to a wrapper that runs
 # the binary with trixie's loader on the runtime's libraries only.
 # Prints the path of the wrapper. A second run finds the runtime and does nothing.
+#
+# With --arch arm64 it provides the arm64 build instead, in <version>-arm64/, for the
+# nested ARM KVM lab (tools/lab/build-nested.sh copies the runtime into L1, where it
+# runs under KVM). It cannot run here, so the checks that run the binary are replaced
+# by a check that every library it needs is in the runtime.
 #
 # Layout of $VCPUHP_CACHE/stock-qemu/<version>/:
 #   qemu-system-aarch64   the wrapper
@@ -26,10 +31,20 @@ here=$(dirname "$0")
 . "$VCPUHP_ROOT/vmm/upstream.conf"
 [ -n "${version:-}" ] || die "no version= in vmm/upstream.conf"
 [ "$(dpkg --print-architecture)" = amd64 ] || die "stock-qemu.sh only knows amd64 hosts"
-triplet=x86_64-linux-gnu ldso=ld-linux-x86-64.so.2
+arch=amd64 suffix=
+case "${1:-} ${2:-}" in
+    " ") ;;
+    "--arch amd64") ;;
+    "--arch arm64") arch=arm64 suffix=-arm64 ;;
+    *) die "usage: stock-qemu.sh [--arch amd64|arm64]" ;;
+esac
+case $arch in
+    amd64) triplet=x86_64-linux-gnu ldso=ld-linux-x86-64.so.2 ;;
+    arm64) triplet=aarch64-linux-gnu ldso=ld-linux-aarch64.so.1 ;;
+esac
 
 base="$VCPUHP_CACHE/stock-qemu"
-dest="$base/${version#*:}"
+dest="$base/${version#*:}$suffix"
 wrapper="$dest/qemu-system-aarch64"
 # Any change to this script materialises the runtime afresh.
 key=$(sha256sum < "${BASH_SOURCE[0]}" | cut -c1-12)
@@ -68,7 +83,8 @@ apt_opts=(
     -o Dir::Cache="$aptdir/cache" -o Dir::Cache::pkgcache=pkgcache.bin
     -o Dir::Cache::srcpkgcache=srcpkgcache.bin
     -o Dir::Cache::archives="$base/debs"
-    -o pkgCacheGen::Essential=none -o APT::Architectures=amd64
+    -o pkgCacheGen::Essential=none -o APT::Architecture=$arch
+    -o APT::Architectures=$arch
     -o APT::Install-Recommends=false
 )
 if ! apt-cache "${apt_opts[@]}" madison qemu-system-arm 2>/dev/null \
@@ -81,6 +97,8 @@ fi
 # option ROMs of PCI NICs, the VGA BIOSes), which a stock install gets as Recommends.
 want=("qemu-system-arm=$version" "qemu-system-common=$version" "qemu-system-data=$version"
       ipxe-qemu seabios)
+# The arm64 runtime goes into an initramfs, for guests without NICs or VGA.
+[ $arch = amd64 ] || want=("qemu-system-arm=$version" "qemu-system-common=$version")
 apt-get "${apt_opts[@]}" -s install "${want[@]}" > "$tmp/resolve.log" 2>&1 \
     || die "apt cannot resolve ${want[*]} in trixie: $(grep -m1 '^E:' "$tmp/resolve.log")"
 # "Inst NAME (VERSION RELEASE [ARCH])"
@@ -95,11 +113,11 @@ log "unpacking into $dest"
 mkdir -p "$root"
 : > "$out/packages.txt"
 declare -A keep_deb=()
-while read -r name ver arch; do
-    deb="$base/debs/${name}_${ver//:/%3a}_$arch.deb"
+while read -r name ver deb_arch; do
+    deb="$base/debs/${name}_${ver//:/%3a}_$deb_arch.deb"
     [ -f "$deb" ] || die "apt did not download $name $ver ($deb)"
     dpkg-deb -x "$deb" "$root"
-    printf '%s %s %s SHA256:%s\n' "$name" "$ver" "$arch" \
+    printf '%s %s %s SHA256:%s\n' "$name" "$ver" "$deb_arch" \
         "$(sha256sum < "$deb" | cut -d' ' -f1)" >> "$out/packages.txt"
     keep_deb[${deb##*/}]=1
 done < "$tmp/packages"
@@ -121,7 +139,16 @@ ln -s /etc "$out/loader/qemu-bundle/etc"
 ln -s /var "$out/loader/qemu-bundle/var"
 
 # Every library of the binary and of its modules must come from the runtime.
+if [ $arch != amd64 ]; then
+    # Cannot run it here: follow DT_NEEDED instead of asking the loader.
+    for elf in "$root/usr/bin/qemu-system-aarch64" "$libdir"/*.so*; do
+        for so in $(readelf -d "$elf" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+            [ -e "$libdir/$so" ] || die "${elf#"$root"} needs $so, which is not in the runtime"
+        done
+    done
+fi
 for elf in "$root/usr/bin/qemu-system-aarch64" "$libdir"/qemu/*.so; do
+    [ $arch = amd64 ] || break
     deps=$("$out/loader/qemu-system-aarch64" --inhibit-cache --library-path "$libdir" \
         --list "$elf" 2>&1) || die "trixie's loader cannot load ${elf#"$root"}: $deps"
     bad=$(printf '%s\n' "$deps" | grep -v -e "=> $libdir/" -e 'linux-vdso' -e 'statically linked' \
@@ -134,15 +161,27 @@ run_in() {  # run_in DIR ARG...: the binary of the runtime at DIR
         "$1/root/usr/bin/qemu-system-aarch64" "${@:2}"
 }
 got=$(run_in "$out" -version 2>&1) || true
+[ $arch = amd64 ] || got="QEMU emulator version (not run here) (Debian $version)"
 case ${got%%$'\n'*} in
     "QEMU emulator version "*" (Debian $version)") ;;
     *) die "the unpacked qemu-system-aarch64 does not report Debian $version: ${got%%$'\n'*}" ;;
 esac
-datadirs=$(run_in "$out" -L help 2>&1) || die "qemu-system-aarch64 -L help failed: $datadirs"
+datadirs=
+[ $arch != amd64 ] || datadirs=$(run_in "$out" -L help 2>&1) \
+    || die "qemu-system-aarch64 -L help failed: $datadirs"
 outside=$(printf '%s\n' "$datadirs" | grep -v "^$out/loader/qemu-bundle/" || true)
 [ -z "$outside" ] || die "the stock QEMU would read data from the host: $(tr "\n" " " <<< "$outside")"
 
-{
+if [ $arch != amd64 ]; then
+    # Wherever the runtime is copied to (busybox sh in the nested lab's L1).
+    {
+        printf '#!/bin/sh\n'
+        printf '# Debian %s qemu-system-aarch64 (trixie, arm64), run by trixie'"'"'s dynamic\n' "$version"
+        printf '# loader on the libraries of its runtime only. Written by tools/setup/stock-qemu.sh.\n'
+        printf 'd=${0%%/*}\n'
+        printf 'exec "$d/loader/qemu-system-aarch64" --inhibit-cache --library-path "$d/root/usr/lib/%s" --argv0 "$0" "$d/root/usr/bin/qemu-system-aarch64" "$@"\n' "$triplet"
+    } > "$out/qemu-system-aarch64"
+else {
     printf '#!/bin/bash\n'
     printf '# Debian %s qemu-system-aarch64 (trixie), run by trixie'"'"'s dynamic loader\n' "$version"
     printf '# on the libraries of its private runtime only. Written by tools/setup/stock-qemu.sh.\n'
@@ -150,16 +189,19 @@ outside=$(printf '%s\n' "$datadirs" | grep -v "^$out/loader/qemu-bundle/" || tru
         "$dest/loader/qemu-system-aarch64" "$dest/root/usr/lib/$triplet" \
         "$dest/root/usr/bin/qemu-system-aarch64"
 } > "$out/qemu-system-aarch64"
+fi
 chmod 755 "$out/qemu-system-aarch64"
 echo "$key" > "$out/.key"
 
 # Swap the new runtime in whole: never a half-built one (for an instant, none).
 if [ -e "$dest" ]; then mv -T "$dest" "$tmp/old"; fi
 mv -T "$out" "$dest"
-case $("$wrapper" -version 2>&1 || true) in
-    *"(Debian $version)"*) ;;
-    *) rm -rf "$dest"; die "$wrapper does not run" ;;
-esac
+if [ $arch = amd64 ]; then
+    case $("$wrapper" -version 2>&1 || true) in
+        *"(Debian $version)"*) ;;
+        *) rm -rf "$dest"; die "$wrapper does not run" ;;
+    esac
+fi
 
 # Keep this runtime and the most recently used other one; drop debs of other versions.
 touch "$dest"
