@@ -557,7 +557,9 @@ test_compat_with_stock(void)
         { "virt-9.2,gic-version=3", "cpus=2,maxcpus=4" },
         { "virt,gic-version=3,acpi=off", "cpus=2,maxcpus=4" },
     };
-    g_autofree char *stock_version = l1_run_ok(STOCK " -version | head -n1");
+    g_autofree char *stock_version = l1_run_ok(
+        "[ -x " STOCK " ] || { echo 'no stock QEMU in L1: build-nested.sh was not given one';"
+        " exit 1; }; " STOCK " -version | head -n1");
     L2 *stock, *ours, *dst;
     g_autofree char *stock_acpi = NULL, *ours_acpi = NULL;
 
