@@ -224,15 +224,22 @@ l2_boot(const char *name, int qmp_port, const char *smp, const char *more_args)
     return l2_boot_binary(OURS, name, qmp_port, smp, more_args);
 }
 
-/* Quits the L2 QEMU and waits until its process is gone from L1. */
+/*
+ * Quits the L2 QEMU and waits until its process has exited. Its pid is read first:
+ * QEMU removes its pidfile as it exits. An exited QEMU can stay a zombie for a
+ * while: its parent is L1's init shell, which reaps only when it next waits for a
+ * command of its own (and this loop runs inside such a command).
+ */
 static void
 l2_stop(L2 *l2)
 {
     g_autoptr(GError) err = NULL;
+    g_autofree char *pid_cmd = g_strdup_printf("cat /tmp/%s.pid", l2->name);
+    g_autofree char *pid = l1_run_ok(pid_cmd);
     g_autoptr(JsonNode) ret = vh_qmp_execute_json(l2->qmp, "quit", NULL, L2_QMP_TIMEOUT_MS, &err);
     g_autofree char *cmd = g_strdup_printf(
-        "p=$(cat /tmp/%s.pid); i=0; while kill -0 $p 2>/dev/null; do"
-        " [ $i -lt 3000 ] || exit 1; usleep 10000; i=$((i + 1)); done", l2->name);
+        "i=0; while read -r _ _ st _ < /proc/%s/stat && [ \"$st\" != Z ]; do"
+        " [ $i -lt 3000 ] || exit 1; usleep 10000; i=$((i + 1)); done 2>/dev/null", pid);
     g_autofree char *out = NULL;
 
     g_assert_no_error(err);
