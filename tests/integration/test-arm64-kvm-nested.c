@@ -437,7 +437,10 @@ test_reset_and_stop_after_unplug(void)
     l2_stop(l2);
 }
 
-/* What KVM could not take is refused with a clear error, and the VM keeps running. */
+/*
+ * What KVM could not take is refused with a clear error, and the VM keeps running;
+ * a guest that refuses an eject keeps the vCPU, and QEMU says so at once.
+ */
 static void
 test_bad_input(void)
 {
@@ -456,6 +459,10 @@ test_bad_input(void)
     g_autoptr(JsonNode) slots = NULL;
     g_autoptr(JsonNode) status = NULL;
     g_autoptr(JsonNode) fast = NULL;
+    g_autoptr(JsonNode) del = NULL;
+    g_autoptr(JsonObject) refused = NULL;
+    g_autoptr(GError) eject_err = NULL;
+    g_autofree char *off = NULL, *on = NULL;
     guint boot_vcpus = 0;
 
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
@@ -494,6 +501,20 @@ test_bad_input(void)
     g_assert_cmpuint(json_array_get_length(json_node_get_array(fast)), ==, 2);
     /* and the slot that was refused still plugs */
     l2_plug_and_online(l2, 2);
+
+    /* A guest that will not eject: the vCPU stays, QEMU reports the refusal at once */
+    off = l2_run_ok(l2, "echo 0 > /sys/firmware/acpi/hotplug/processor/enabled"
+                        " && cat /sys/firmware/acpi/hotplug/processor/enabled");
+    g_assert_cmpstr(off, ==, "0");
+    del = l2_qmp_ok(l2, "device_del", "{\"id\": \"vcpu2\"}");
+    refused = vh_qmp_wait_event(l2->qmp, "DEVICE_UNPLUG_GUEST_ERROR", vh_qmp_match_device,
+                                (gpointer)"vcpu2", L2_QMP_TIMEOUT_MS, &eject_err);
+    g_assert_no_error(eject_err);
+    l2_assert_mask(l2, "enabled", "0-2");
+    l2_assert_work_on(l2, 2);
+    on = l2_run_ok(l2, "echo 1 > /sys/firmware/acpi/hotplug/processor/enabled && echo ok");
+    g_assert_cmpstr(on, ==, "ok");
+    l2_offline_and_unplug(l2, 2);
     l2_stop(l2);
 }
 

@@ -51,9 +51,10 @@ mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /tmp
 tty=$(sed -n 's/.*vcpuhp\.tty=\([A-Za-z0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$tty" ] || tty=console
-# Raw and without echo, so the host reads only what commands print.
-stty -F "/dev/$tty" raw -echo
 exec <"/dev/$tty" >"/dev/$tty" 2>&1
+# Raw and without echo, so the host reads only what commands print. Set while the
+# tty is open: a virtio console (hvc) resets its settings when it is closed.
+stty raw -echo
 echo "@@VCPUHP READY $(uname -r)"
 while IFS= read -r line; do
     tag=${line%% *}
