@@ -79,20 +79,26 @@ lab_qmp_ok(VhLabVm *vm, const char *command, const char *args_json)
  * wait on, so guest-init.sh's wait_cpu_mask checks the condition where it happens.
  */
 static inline char *
-lab_wait_cpu_in_mask(VhLabVm *vm, const char *mask, guint cpu, gboolean in, guint timeout_s)
+lab_guest_wait_cpu_in_mask(VhGuest *guest, const char *mask, guint cpu, gboolean in,
+                           guint timeout_s)
 {
     g_autofree char *cmd = g_strdup_printf("wait_cpu_mask %s %u %s %u", mask, cpu,
                                            in ? "yes" : "no", timeout_s * 10);
     g_autoptr(GError) err = NULL;
     int status = -1;
-    char *out = vh_guest_run(vm->guest, cmd, LAB_CMD_TIMEOUT_MS + timeout_s * 1000,
+    char *out = vh_guest_run(guest, cmd, LAB_CMD_TIMEOUT_MS + timeout_s * 1000,
                              &status, &err);
-
     g_assert_no_error(err);
     if (status != 0 || vh_cpulist_contains(out, cpu) != in)
         g_error("cpu %u %s the guest's %s mask \"%s\" after %u s", cpu,
                 in ? "did not appear in" : "did not leave", mask, out, timeout_s);
     return out;
+}
+
+static inline char *
+lab_wait_cpu_in_mask(VhLabVm *vm, const char *mask, guint cpu, gboolean in, guint timeout_s)
+{
+    return lab_guest_wait_cpu_in_mask(vm->guest, mask, cpu, in, timeout_s);
 }
 
 /* Plugs the CPU of slot <id_prop>=<id_value> as @dev_id; fails the test on error. */
@@ -115,20 +121,31 @@ lab_migration_finished(JsonObject *event, gpointer data)
 }
 
 /*
- * Migrates @src to @uri_json ({"uri": ...}; a destination, if any, is already
- * listening) and waits for the MIGRATION event that ends it; asserts "completed".
+ * Migrates the VM of monitor @src to @uri_json ({"uri": ...}; a destination, if any,
+ * is already listening) and waits, at most @timeout_ms, for the MIGRATION event that
+ * ends it; asserts "completed".
  */
+static inline void
+lab_qmp_migrate(VhQmp *src, const char *uri_json, guint timeout_ms)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) caps = vh_qmp_execute_json(src, "migrate-set-capabilities",
+                                                   "{\"capabilities\": [{\"capability\":"
+                                                   " \"events\", \"state\": true}]}",
+                                                   10000, &err);
+    g_autoptr(JsonNode) started = NULL;
+    g_autoptr(JsonObject) done = NULL;
+
+    g_assert_no_error(err);
+    started = vh_qmp_execute_json(src, "migrate", uri_json, 10000, &err);
+    g_assert_no_error(err);
+    done = vh_qmp_wait_event(src, "MIGRATION", lab_migration_finished, NULL, timeout_ms, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "completed");
+}
+
 static inline void
 lab_migrate(VhLabVm *src, const char *uri_json)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(JsonNode) caps = lab_qmp_ok(src, "migrate-set-capabilities",
-                                          "{\"capabilities\": [{\"capability\": \"events\","
-                                          " \"state\": true}]}");
-    g_autoptr(JsonNode) started = lab_qmp_ok(src, "migrate", uri_json);
-    g_autoptr(JsonObject) done = vh_qmp_wait_event(vh_lab_vm_qmp(src), "MIGRATION",
-                                                   lab_migration_finished, NULL, 120000, &err);
-
-    g_assert_no_error(err);
-    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "completed");
+    lab_qmp_migrate(vh_lab_vm_qmp(src), uri_json, 120000);
 }

@@ -12,7 +12,7 @@
  * One L1 boot serves every case; each case starts its own L2 QEMUs and stops them.
  */
 #include "lab-test.h"
-#include "vh-line-reader.h"
+#include "psci-probe.h"
 
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -26,11 +26,6 @@
 
 /* Cycles of one slot in plug-unplug-replug: each one reuses the parked KVM vCPU */
 #define REPLUG_CYCLES 10
-
-/* PSCI return values (Arm DEN0022) */
-#define PSCI_SUCCESS 0
-#define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_DENIED (-3)
 
 /* The virtio-serial ports of L1: a monitor and a console for each of two L2 QEMUs. */
 enum { PORT_A_QMP, PORT_A_SERIAL, PORT_B_QMP, PORT_B_SERIAL, N_PORTS };
@@ -273,21 +268,11 @@ l2_run_ok(L2 *l2, const char *command)
     return out;
 }
 
-/* As lab_wait_cpu_in_mask(), for an L2 guest. */
+/* As lab_wait_cpu_in_mask(), for an L2 guest: its guest-side bound is 30 s. */
 static void
 l2_wait_cpu_in_mask(L2 *l2, const char *mask, guint cpu, gboolean in)
 {
-    g_autofree char *cmd = g_strdup_printf("wait_cpu_mask %s %u %s 300", mask, cpu,
-                                           in ? "yes" : "no");
-    g_autoptr(GError) err = NULL;
-    int status = -1;
-    g_autofree char *out = vh_guest_run(l2->guest, cmd, L2_CMD_TIMEOUT_MS + 30000, &status,
-                                        &err);
-
-    g_assert_no_error(err);
-    if (status != 0 || vh_cpulist_contains(out, cpu) != in)
-        g_error("cpu %u %s the L2 guest's %s mask \"%s\"", cpu,
-                in ? "did not appear in" : "did not leave", mask, out);
+    g_free(lab_guest_wait_cpu_in_mask(l2->guest, mask, cpu, in, 30));
 }
 
 static void
@@ -551,41 +536,15 @@ test_psci_cpu_on_denied(void)
     l2 = l2_start("a", PORT_A_QMP, "-M virt,gic-version=3 -smp cpus=2,maxcpus=4"
                   " -bios /tmp/psci-probe.bin");
     l2->console = vh_line_reader_new(l2->serial_fd);
-    for (;;) {   /* skip what an earlier L2 on this port left unread */
-        g_autofree char *line = vh_line_reader_read_line(
-            l2->console, g_get_monotonic_time() + L2_BOOT_TIMEOUT_MS * 1000LL, &err);
-
-        g_assert_no_error(err);
-        if (!strcmp(line, "PSCI-PROBE READY"))
-            break;
-    }
+    /* skipping what an earlier L2 on this port left unread */
+    psci_probe_wait_ready(l2->console, L2_BOOT_TIMEOUT_MS);
     for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
-        g_autofree char *digit = g_strdup_printf("%x", steps[i].aff0);
-        g_autofree char *prefix = g_strdup_printf("CPU_ON %x = ", steps[i].aff0);
-        g_autofree char *line = NULL;
-        gint64 ret;
-
         if (i == 3) {
             g_assert_true(vh_cpu_plug(l2->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
             g_assert_no_error(err);
         }
-        g_assert_true(vh_write_all(l2->serial_fd, digit, 1, &err));
-        line = vh_line_reader_read_line(l2->console,
-                                        g_get_monotonic_time() + L2_CMD_TIMEOUT_MS * 1000LL,
-                                        &err);
-        g_assert_no_error(err);
-        if (!g_str_has_prefix(line, prefix) || strlen(line) != strlen(prefix) + 16)
-            g_error("unexpected answer from the probe: \"%s\"", line);
-        ret = (gint64)g_ascii_strtoull(line + strlen(prefix), NULL, 16);
-        g_assert_cmpint(ret, ==, steps[i].expected);
-        if (ret == PSCI_SUCCESS) {
-            g_autofree char *up = vh_line_reader_read_line(
-                l2->console, g_get_monotonic_time() + L2_CMD_TIMEOUT_MS * 1000LL, &err);
-            g_autofree char *expect = g_strdup_printf("UP %x", steps[i].aff0);
-
-            g_assert_no_error(err);
-            g_assert_cmpstr(up, ==, expect);
-        }
+        g_assert_cmpint(psci_probe_cpu_on(l2->console, l2->serial_fd, steps[i].aff0,
+                                          L2_CMD_TIMEOUT_MS), ==, steps[i].expected);
     }
     l2_stop(l2);
 }
@@ -594,19 +553,10 @@ test_psci_cpu_on_denied(void)
 static void
 l2_migrate(L2 *src, L2 *dst)
 {
-    g_autoptr(GError) err = NULL;
-    g_autoptr(JsonNode) incoming = l2_qmp_ok(dst, "migrate-incoming",
-                                             "{\"uri\": \"unix:/tmp/l2-migration.sock\"}");
-    g_autoptr(JsonNode) caps = l2_qmp_ok(src, "migrate-set-capabilities",
-                                         "{\"capabilities\": [{\"capability\": \"events\","
-                                         " \"state\": true}]}");
-    g_autoptr(JsonNode) started = l2_qmp_ok(src, "migrate",
-                                            "{\"uri\": \"unix:/tmp/l2-migration.sock\"}");
-    g_autoptr(JsonObject) done = vh_qmp_wait_event(src->qmp, "MIGRATION", lab_migration_finished,
-                                                   NULL, 300000, &err);
+    static const char uri[] = "{\"uri\": \"unix:/tmp/l2-migration.sock\"}";
+    g_autoptr(JsonNode) incoming = l2_qmp_ok(dst, "migrate-incoming", uri);
 
-    g_assert_no_error(err);
-    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "completed");
+    lab_qmp_migrate(src->qmp, uri, 300000);
 }
 
 /* The SHA-256 of every ACPI table, as the L2 guest reads them. */

@@ -5,29 +5,12 @@
  * firmware/psci-probe.S, which issues CPU_ON for any MPIDR the test names.
  */
 #include "lab-test.h"
-#include "vh-line-reader.h"
-
-/* PSCI return values (Arm DEN0022) */
-#define PSCI_SUCCESS 0
-#define PSCI_INVALID_PARAMETERS (-2)
-#define PSCI_DENIED (-3)
-#define PSCI_ALREADY_ON (-4)
+#include "psci-probe.h"
 
 typedef struct {
     VhQemu *qemu;
     VhLineReader *serial;
 } Probe;
-
-static char *
-probe_line(Probe *p)
-{
-    g_autoptr(GError) err = NULL;
-    char *line = vh_line_reader_read_line(p->serial, g_get_monotonic_time() + 60 * G_USEC_PER_SEC,
-                                          &err);
-
-    g_assert_no_error(err);
-    return line;
-}
 
 static Probe *
 probe_start(const char *qemu_binary, const char *machine, const char *smp)
@@ -43,7 +26,7 @@ probe_start(const char *qemu_binary, const char *machine, const char *smp)
     p->qemu = vh_qemu_launch(qemu_binary, args, LAB_BOOT_TIMEOUT_MS, &err);
     g_assert_no_error(err);
     p->serial = vh_line_reader_new(vh_qemu_serial_fd(p->qemu));
-    banner = probe_line(p);
+    banner = psci_probe_line(p->serial, 60000);
     g_assert_cmpstr(banner, ==, "PSCI-PROBE READY");
     return p;
 }
@@ -57,32 +40,10 @@ probe_free(Probe *p)
 }
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Probe, probe_free)
 
-/*
- * The guest calls CPU_ON for the vCPU whose MPIDR is @aff0; returns the PSCI result
- * and, on success, asserts that the vCPU ran the entry point.
- */
 static gint64
 probe_cpu_on(Probe *p, guint aff0)
 {
-    g_autoptr(GError) err = NULL;
-    g_autofree char *digit = g_strdup_printf("%x", aff0);
-    g_autofree char *prefix = g_strdup_printf("CPU_ON %x = ", aff0);
-    g_autofree char *line = NULL;
-    gint64 ret;
-
-    g_assert_true(vh_write_all(vh_qemu_serial_fd(p->qemu), digit, 1, &err));
-    g_assert_no_error(err);
-    line = probe_line(p);
-    if (!g_str_has_prefix(line, prefix) || strlen(line) != strlen(prefix) + 16)
-        g_error("unexpected answer from the probe: \"%s\"", line);
-    ret = (gint64)g_ascii_strtoull(line + strlen(prefix), NULL, 16);
-    if (ret == PSCI_SUCCESS) {
-        g_autofree char *up = probe_line(p);
-        g_autofree char *expect = g_strdup_printf("UP %x", aff0);
-
-        g_assert_cmpstr(up, ==, expect);
-    }
-    return ret;
+    return psci_probe_cpu_on(p->serial, vh_qemu_serial_fd(p->qemu), aff0, 60000);
 }
 
 static void
