@@ -85,9 +85,6 @@ cp "$lab/arm64/efi/usr/share/qemu-efi-aarch64/QEMU_EFI.fd" "$lab/arm64/QEMU_EFI.
 rm -rf "$lab/arm64/efi"
 printf '%s\n' "$versions" > "$lab/versions.txt"
 touch "$lab/.built"
-# Keep this lab and the most recent other one; older ones are dead weight.
-ls -1dt "$VCPUHP_CACHE"/lab/*/ | tail -n +3 | while read -r old; do
-    [ "${old%/}" = "$lab" ] || rm -rf "$old"
-done
+keep_recent "$lab"
 log "lab guests ready ($(wc -l < "$lab/versions.txt") packages, see $lab/versions.txt)"
 echo "$lab"

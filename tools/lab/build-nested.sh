@@ -92,8 +92,6 @@ mknod "$root/dev/console" c 5 1
 du -sh "$root" | cut -f1 > "$out/size.txt"
 rm -rf "$root"
 touch "$out/.built"
-ls -1dt "$VCPUHP_CACHE"/nested/*/ | tail -n +3 | while read -r old; do
-    [ "${old%/}" = "$out" ] || rm -rf "$old"
-done
+keep_recent "$out"
 log "nested lab ready ($(cat "$out/size.txt") unpacked)"
 echo "$out"

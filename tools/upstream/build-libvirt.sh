@@ -39,5 +39,5 @@ log "building libvirt ($build)"
 ninja -C "$build" >"$top/build.log" 2>&1 \
     || die "libvirt build failed: see $top/build.log ($(grep -m1 -E 'error|FAILED' "$top/build.log"))"
 touch "$top/.built"
-prune_other_builds
+keep_recent "$top"
 echo "$build"

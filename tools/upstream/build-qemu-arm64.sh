@@ -43,5 +43,5 @@ log "building the arm64 QEMU ($build)"
 ninja -C "$build" qemu-system-aarch64 >"$top/build.log" 2>&1 \
     || die "arm64 QEMU build failed: see $top/build.log ($(grep -m1 -E 'error|FAILED' "$top/build.log"))"
 touch "$top/.built"
-prune_other_builds
+keep_recent "$top"
 echo "$bin"

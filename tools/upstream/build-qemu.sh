@@ -31,5 +31,5 @@ ninja -C "$build" >"$top/build.log" 2>&1 \
     || die "QEMU build failed: see $top/build.log ($(grep -m1 -E 'error|FAILED' "$top/build.log"))"
 "$here/qemu-test-firmware.sh" "$build"
 touch "$top/.built"
-prune_other_builds
+keep_recent "$top"
 echo "$bin"

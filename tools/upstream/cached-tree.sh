@@ -10,15 +10,6 @@ top="$VCPUHP_CACHE/$name/${version#*:}-$("$here/series-key.sh" "$comp" "$0" \
     "$here/cached-tree.sh" "$here/materialize.sh" "$here/qemu-test-firmware.sh")"
 src="$top/src"
 
-# prune_other_builds: called once $top is built; keeps it and the most recently used
-# other build of this component (a developer switching between two series), and
-# removes the rest so the cache does not grow by a full build per series change.
-prune_other_builds() {
-    touch "$top"
-    ls -1dt "$VCPUHP_CACHE/$name"/*/ 2>/dev/null | tail -n +3 | while read -r old; do
-        [ "${old%/}" = "$top" ] || rm -rf "$old"
-    done
-}
 if [ ! -e "$top/.materialized" ]; then
     rm -rf "$top"; mkdir -p "$top"
     "$here/materialize.sh" "$comp" "$src" >&2
