@@ -149,3 +149,41 @@ lab_migrate(VhLabVm *src, const char *uri_json)
 {
     lab_qmp_migrate(vh_lab_vm_qmp(src), uri_json, 120000);
 }
+
+/*
+ * One life of a hotplugged vCPU, as a user drives it: device_add of the slot whose
+ * @slot_prop (e.g. "core-id") is @cpu, as vcpu<cpu>; the guest shows it in @mask
+ * ("enabled" on arm64, "present" on x86, where "enabled" does not exist); the guest
+ * onlines it and runs work pinned to it; device_del, awaited until DEVICE_DELETED
+ * names it, and the guest no longer shows it. Every step is bounded.
+ */
+static inline void
+lab_cpu_cycle(VhLabVm *vm, const char *slot_prop, guint cpu, const char *mask)
+{
+    g_autofree char *dev_id = g_strdup_printf("vcpu%u", cpu);
+    g_autofree char *online = g_strdup_printf("echo 1 > /sys/devices/system/cpu/cpu%u/online"
+                                              " && pinned_work %u", cpu, cpu);
+    g_autofree char *expect = g_strdup_printf("%u", cpu);
+    g_autofree char *in = NULL, *ran_on = NULL, *gone = NULL;
+    g_autoptr(GError) err = NULL;
+
+    lab_cpu_plug(vm, slot_prop, cpu, dev_id);
+    in = lab_wait_cpu_in_mask(vm, mask, cpu, TRUE, 30);
+    ran_on = lab_run_ok(vm, online);
+    g_assert_cmpstr(ran_on, ==, expect);
+    if (!vh_cpu_unplug(vh_lab_vm_qmp(vm), dev_id, 30000, &err))
+        g_error("device_del %s: %s", dev_id, err->message);
+    gone = lab_wait_cpu_in_mask(vm, mask, cpu, FALSE, 30);
+}
+
+/* The iterations so far of the guest's churn loop pinned to @cpu (guest-init.sh). */
+static inline guint64
+lab_guest_churn_count(VhGuest *guest, guint cpu)
+{
+    g_autofree char *cmd = g_strdup_printf("churn_count %u", cpu);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = vh_guest_run_ok(guest, cmd, LAB_CMD_TIMEOUT_MS, &err);
+
+    g_assert_no_error(err);
+    return g_ascii_strtoull(out, NULL, 10);
+}

@@ -60,7 +60,7 @@ test_qmp_contract(void)
     g_autoptr(JsonNode) cpus = NULL;
     JsonArray *arr = json_node_get_array(slots);
     JsonArray *marr = json_node_get_array(machines);
-    guint plugged = 0, latest_hotpluggable = 0, older_hotpluggable = 0;
+    guint plugged = 0, vcpuhp_hotpluggable = 0, released_hotpluggable = 0;
 
     g_assert_cmpuint(json_array_get_length(arr), ==, 6);
     for (guint i = 0; i < 6; i++) {
@@ -82,13 +82,18 @@ test_qmp_contract(void)
 
         if (!g_str_has_prefix(name, "virt-"))
             continue;
-        if (!g_strcmp0(name, "virt-10.0"))
-            latest_hotpluggable += vh_json_bool(m, "hotpluggable-cpus", FALSE);
-        else
-            older_hotpluggable += vh_json_bool(m, "hotpluggable-cpus", FALSE);
+        /* Hotplug is on the series' own type, which the "virt" alias names; every
+         * released type (virt-10.0 included) keeps stock's ABI. */
+        if (!g_strcmp0(name, "virt-10.0-vcpuhp")) {
+            vcpuhp_hotpluggable += vh_json_bool(m, "hotpluggable-cpus", FALSE);
+            g_assert_cmpstr(vh_json_string(m, "alias"), ==, "virt");
+        } else {
+            released_hotpluggable += vh_json_bool(m, "hotpluggable-cpus", FALSE);
+            g_assert_null(vh_json_string(m, "alias"));
+        }
     }
-    g_assert_cmpuint(latest_hotpluggable, ==, 1);
-    g_assert_cmpuint(older_hotpluggable, ==, 0);
+    g_assert_cmpuint(vcpuhp_hotpluggable, ==, 1);
+    g_assert_cmpuint(released_hotpluggable, ==, 0);
 
     plug(vm, 3);
     cpus = lab_qmp_ok(vm, "query-cpus-fast", NULL);
@@ -241,6 +246,22 @@ test_bad_input(void)
                             " \"cluster-id\": 0, \"core-id\": 1, \"thread-id\": 0}", "already present");
     assert_device_add_fails(vm, "{\"driver\": \"cortex-a57-arm-cpu\", \"id\": \"vcpu9\", \"socket-id\": 0,"
                             " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0}", "Invalid CPU type");
+    /* A hot-plugged vCPU has the boot vCPUs' features */
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0, \"pmu\": false}",
+                            "must have the same 'pmu' as the boot vCPUs: on");
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0, \"sve\": false}",
+                            "must have the same 'sve' as the boot vCPUs: on");
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0, \"sve256\": false}",
+                            "vector lengths of the boot vCPUs: sve256 is on there");
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0, \"pauth\": false}",
+                            "must have the same 'pauth' as the boot vCPUs: on");
+    assert_device_add_fails(vm, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
+                            " \"cluster-id\": 0, \"core-id\": 4, \"thread-id\": 0, \"aarch64\": false}",
+                            "'aarch64'");
     ret = vh_qmp_execute_json(vh_lab_vm_qmp(vm), "device_del", "{\"id\": \"vcpu-none\"}",
                               10000, &err);
     g_assert_null(ret);
@@ -348,12 +369,16 @@ test_unsupported_configurations(void)
     g_autoptr(VhLabVm) no_acpi = launch_paused("virt,gic-version=3,acpi=off", SMP);
     g_autoptr(VhLabVm) smt = launch_paused(NULL, "cpus=2,maxcpus=6,cores=3,threads=2");
     g_autoptr(VhLabVm) same = launch_paused(NULL, "cpus=2,maxcpus=2");
+    g_autoptr(VhLabVm) off = launch_paused("virt,gic-version=3,cpu-hotplug=off", SMP);
+    g_autoptr(VhLabVm) released = launch_paused("virt-10.0,gic-version=3", SMP);
 
     assert_device_add_fails(gicv2, slot4, "gic-version=3");
     assert_device_add_fails(no_acpi, slot4, "ACPI and UEFI");
     assert_device_add_fails(smt, "{\"driver\": \"max-arm-cpu\", \"id\": \"vcpu4\", \"socket-id\": 0,"
                             " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0}", "threads > 1");
     assert_device_add_fails(same, slot4, "maxcpus equals cpus");
+    assert_device_add_fails(off, slot4, "cpu-hotplug=off");
+    assert_device_add_fails(released, slot4, "machine 'virt-10.0': it has no CPU hotplug");
 }
 
 /*
@@ -405,6 +430,21 @@ test_system_reset(void)
     unplug(vm, 5);
 }
 
+/* A migration destination, started as libvirt starts one: same -smp, -S, -incoming defer. */
+static VhLabVm *
+launch_incoming(void)
+{
+    static const char *const incoming[] = { "-S", "-incoming", "defer", NULL };
+    VhLabGuestConfig config = lab_config(VH_GUEST_ARM64, SMP);
+    g_autoptr(GError) err = NULL;
+    VhLabVm *vm;
+
+    config.extra_args = incoming;
+    vm = vh_lab_vm_launch(&config, LAB_BOOT_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    return vm;
+}
+
 /*
  * Live migration with hot-added and never-plugged vCPUs, the destination started
  * as libvirt does (same -smp, -S -incoming defer, device_add of the plugged vCPUs,
@@ -413,9 +453,7 @@ test_system_reset(void)
 static void
 test_migration(void)
 {
-    static const char *const incoming[] = { "-S", "-incoming", "defer", NULL };
     g_autoptr(VhLabVm) src = boot_hotplug_guest();
-    VhLabGuestConfig dst_config = lab_config(VH_GUEST_ARM64, SMP);
     g_autoptr(VhLabVm) dst = NULL;
     g_autoptr(GError) err = NULL;
     g_autofree char *dir = g_dir_make_tmp("vcpuhp-mig-XXXXXX", NULL);
@@ -429,9 +467,7 @@ test_migration(void)
     enabled = lab_wait_cpu_in_mask(src, "enabled", 4, TRUE, 30);
     g_free(lab_run_ok(src, "echo 1 > /sys/devices/system/cpu/cpu2/online"));
 
-    dst_config.extra_args = incoming;
-    dst = vh_lab_vm_launch(&dst_config, LAB_BOOT_TIMEOUT_MS, &err);
-    g_assert_no_error(err);
+    dst = launch_incoming();
     plug(dst, 2);
     plug(dst, 4);
     r1 = lab_qmp_ok(dst, "migrate-incoming", uri);
@@ -459,6 +495,54 @@ test_migration(void)
     g_rmdir(dir);
 }
 
+/*
+ * A destination whose plugged vCPUs differ from the source's refuses the stream
+ * and names the vCPUs; the source keeps running with its vCPUs. (One that lacks a
+ * plugged vCPU fails on that vCPU's state; one with an extra vCPU would otherwise
+ * load silently.)
+ */
+static void
+test_migration_plugged_set_differs(void)
+{
+    g_autoptr(VhLabVm) src = boot_hotplug_guest();
+    g_autoptr(VhLabVm) dst = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *dir = g_dir_make_tmp("vcpuhp-mig-XXXXXX", NULL);
+    g_autofree char *uri = g_strdup_printf("{\"uri\": \"unix:%s/mig.sock\"}", dir);
+    g_autofree char *path = g_build_filename(dir, "mig.sock", NULL);
+    g_autofree char *log = NULL, *enabled = NULL, *cpu = NULL;
+    g_autoptr(JsonNode) caps = NULL, started = NULL, listening = NULL, status = NULL;
+    g_autoptr(JsonObject) done = NULL;
+    int wait_status = 0;
+
+    plug(src, 2);
+    enabled = lab_wait_cpu_in_mask(src, "enabled", 2, TRUE, 30);
+    dst = launch_incoming();
+    plug(dst, 2);
+    plug(dst, 5);
+    listening = lab_qmp_ok(dst, "migrate-incoming", uri);
+    caps = lab_qmp_ok(src, "migrate-set-capabilities", "{\"capabilities\": [{\"capability\":"
+                      " \"events\", \"state\": true}]}");
+    started = lab_qmp_ok(src, "migrate", uri);
+    done = vh_qmp_wait_event(vh_lab_vm_qmp(src), "MIGRATION", lab_migration_finished, NULL,
+                             120000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "failed");
+    g_assert_true(vh_qemu_wait_exit(dst->qemu, 30000, &wait_status, &err));
+    g_assert_no_error(err);
+    log = vh_qemu_read_log(dst->qemu);
+    if (!strstr(log, "the plugged vCPUs differ from the source's: vCPU 5 is plugged here"
+                " but not on the source"))
+        g_error("the destination did not name vCPU 5: %s", log);
+    status = lab_qmp_ok(src, "query-status", NULL);
+    g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
+    g_free(lab_run_ok(src, "echo 1 > /sys/devices/system/cpu/cpu2/online"));
+    cpu = lab_run_ok(src, "pinned_work 2");
+    g_assert_cmpstr(cpu, ==, "2");
+    g_unlink(path);
+    g_rmdir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -474,6 +558,8 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-hotplug/plug-before-first-run", test_plug_before_first_run);
     g_test_add_func("/arm64-hotplug/system-reset", test_system_reset);
     g_test_add_func("/arm64-hotplug/migration", test_migration);
+    g_test_add_func("/arm64-hotplug/migration-plugged-set-differs",
+                    test_migration_plugged_set_differs);
     g_test_add_func("/arm64-hotplug/cycles-mttcg", test_cycles_mttcg);
     g_test_add_func("/arm64-hotplug/cycles-single-thread", test_cycles_single_thread);
     return g_test_run();

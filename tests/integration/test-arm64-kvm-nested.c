@@ -26,6 +26,8 @@
 
 /* Cycles of one slot in plug-unplug-replug: each one reuses the parked KVM vCPU */
 #define REPLUG_CYCLES 10
+/* Cycles of test_eject_under_load(), about 1.2 s each */
+#define LOAD_CYCLES 30
 
 /* The virtio-serial ports of L1: a monitor and a console for each of two L2 QEMUs. */
 enum { PORT_A_QMP, PORT_A_SERIAL, PORT_B_QMP, PORT_B_SERIAL, N_PORTS };
@@ -151,19 +153,20 @@ l1_boot(void)
 }
 
 /*
- * Starts an L2 QEMU in L1 on the port pair @qmp_port/@qmp_port + 1 with -accel kvm,
- * -cpu host and @args (machine options, -smp, firmware, kernel...), and negotiates
- * QMP with it.
+ * Starts an L2 QEMU in L1 on the port pair @qmp_port/@qmp_port + 1 with -accel kvm
+ * (unless @args has an -accel of its own), -cpu host and @args (machine options,
+ * -smp, firmware, kernel...), and negotiates QMP with it.
  */
 static L2 *
 l2_start_binary(const char *binary, const char *name, int qmp_port, const char *args)
 {
     g_autoptr(GError) err = NULL;
     g_autofree char *cmd = g_strdup_printf(
-        "%s -accel kvm -cpu host -m 256 -nodefaults -display none"
+        "%s %s -cpu host -m 256 -nodefaults -display none"
         " -chardev serial,id=qmp,path=%s -mon chardev=qmp,mode=control"
         " -chardev serial,id=con,path=%s -serial chardev:con %s -pidfile /tmp/%s.pid"
-        " </dev/null >/tmp/%s.log 2>&1 &", binary, nested.port_dev[qmp_port],
+        " </dev/null >/tmp/%s.log 2>&1 &", binary,
+        strstr(args, "-accel ") ? "" : "-accel kvm", nested.port_dev[qmp_port],
         nested.port_dev[qmp_port + 1], args, name, name);
     g_autofree char *started = l1_run_ok(cmd);
     L2 *l2 = g_new0(L2, 1);
@@ -192,17 +195,21 @@ l2_start(const char *name, int qmp_port, const char *args)
     return l2_start_binary(OURS, name, qmp_port, args);
 }
 
-/* Boots the lab's L2 guest (UEFI + ACPI) to its command channel. */
+/*
+ * Boots the lab's L2 guest (UEFI + ACPI) to its command channel, with -M @machine
+ * (virt,gic-version=3 when NULL).
+ */
 static L2 *
-l2_boot_binary(const char *binary, const char *name, int qmp_port, const char *smp,
-               const char *more_args)
+l2_boot_binary(const char *binary, const char *name, int qmp_port, const char *machine,
+               const char *smp, const char *more_args)
 {
     g_autoptr(GError) err = NULL;
     gint64 start = g_get_monotonic_time();
     g_autofree char *args = g_strdup_printf(
-        "-M virt,gic-version=3 -smp %s -bios /l2/QEMU_EFI.fd -kernel /l2/vmlinuz"
+        "-M %s -smp %s -bios /l2/QEMU_EFI.fd -kernel /l2/vmlinuz"
         " -initrd /l2/initrd.img -append 'console=ttyAMA0 loglevel=1 acpi=force"
-        " vcpuhp.tty=ttyAMA0' %s", smp, more_args ? more_args : "");
+        " vcpuhp.tty=ttyAMA0' %s", machine ? machine : "virt,gic-version=3", smp,
+        more_args ? more_args : "");
     L2 *l2 = l2_start_binary(binary, name, qmp_port, args);
 
     l2->guest = vh_guest_new(l2->serial_fd);
@@ -219,7 +226,16 @@ l2_boot_binary(const char *binary, const char *name, int qmp_port, const char *s
 static L2 *
 l2_boot(const char *name, int qmp_port, const char *smp, const char *more_args)
 {
-    return l2_boot_binary(OURS, name, qmp_port, smp, more_args);
+    return l2_boot_binary(OURS, name, qmp_port, NULL, smp, more_args);
+}
+
+static void
+l2_free(L2 *l2)
+{
+    vh_qmp_free(l2->qmp);
+    vh_guest_free(l2->guest);
+    vh_line_reader_free(l2->console);
+    g_free(l2);
 }
 
 /*
@@ -242,10 +258,7 @@ l2_stop(L2 *l2)
 
     g_assert_no_error(err);
     out = l1_run_ok(cmd);
-    vh_qmp_free(l2->qmp);
-    vh_guest_free(l2->guest);
-    vh_line_reader_free(l2->console);
-    g_free(l2);
+    l2_free(l2);
 }
 
 static JsonNode *
@@ -398,6 +411,39 @@ test_plug_unplug_replug(void)
 }
 
 /*
+ * test-eject-under-load's scenario under KVM: plug / online / pinned work /
+ * offline / unplug cycles of slots 2 and 3 while the guest's boot vCPUs start and
+ * end processes without pause. The guest's work goes on throughout.
+ */
+static void
+test_eject_under_load(void)
+{
+    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=4", NULL);
+    g_autofree char *started = l2_run_ok(l2, "churn 0 1 && sleep 1 && echo started");
+    guint64 before[2], after[2];
+    gint64 start;
+
+    g_assert_cmpstr(started, ==, "started");
+    before[0] = lab_guest_churn_count(l2->guest, 0);
+    before[1] = lab_guest_churn_count(l2->guest, 1);
+    start = g_get_monotonic_time();
+    for (guint n = 0; n < LOAD_CYCLES; n++) {
+        l2_plug_and_online(l2, 2 + n % 2);
+        l2_offline_and_unplug(l2, 2 + n % 2);
+    }
+    after[0] = lab_guest_churn_count(l2->guest, 0);
+    after[1] = lab_guest_churn_count(l2->guest, 1);
+    g_test_message("%d cycles under KVM under load: %.2f s each; the boot vCPUs started and"
+                   " ended %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " processes meanwhile",
+                   LOAD_CYCLES, (g_get_monotonic_time() - start) / 1e6 / LOAD_CYCLES,
+                   after[0] - before[0], after[1] - before[1]);
+    g_assert_cmpuint(after[0], >, before[0]);
+    g_assert_cmpuint(after[1], >, before[1]);
+    l2_assert_mask(l2, "online", "0-1");
+    l2_stop(l2);
+}
+
+/*
  * system_reset keeps a hot-added vCPU plugged (its KVM vCPU and GIC state are
  * written again with the whole VM's); stop and cont after an unplug exercise the
  * per-vCPU VM state handlers, which must be gone with the unplugged vCPU.
@@ -442,7 +488,27 @@ test_bad_input(void)
     static const struct { const char *args; const char *error; } cases[] = {
         { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
           " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"pmu\": false}",
-          "with KVM, a hot-plugged vCPU must have the same 'pmu' as the boot vCPUs" },
+          "a hot-plugged vCPU must have the same 'pmu' as the boot vCPUs: on" },
+        /* Each of these reached KVM_ARM_VCPU_INIT or the KVM vCPU's set-up in the new
+         * vCPU's thread, and ended the VM. */
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"sve\": false}",
+          "a hot-plugged vCPU must have the same 'sve' as the boot vCPUs: on" },
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"sve256\": false}",
+          "vector lengths of the boot vCPUs: sve256 is on there" },
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"pauth\": false}",
+          "a hot-plugged vCPU must have the same 'pauth' as the boot vCPUs: on" },
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"aarch64\": false}",
+          "'aarch64'" },
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"kvm-steal-time\": false}",
+          "a hot-plugged vCPU must have the same 'kvm-steal-time' as the boot vCPUs: on" },
+        { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
+          " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"kvm-no-adjvtime\": true}",
+          "a hot-plugged vCPU must have the same 'kvm-no-adjvtime' as the boot vCPUs: off" },
         { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu1\", \"socket-id\": 0,"
           " \"cluster-id\": 0, \"core-id\": 1, \"thread-id\": 0}",
           "is already present" },
@@ -567,10 +633,13 @@ l2_acpi_digests(L2 *l2)
                      " if [ -f \"$t\" ]; then sha256sum \"$t\"; fi; done");
 }
 
+/* The released machine type of the version, which must keep stock's guest ABI */
+#define RELEASED "virt-10.0,gic-version=3"
+
 /*
- * Where vCPU hotplug is not enabled (maxcpus == cpus, or an older machine type),
- * our QEMU under KVM gives the guest what Debian's unpatched build of the same
- * version gives it: the same device tree and ACPI tables, and a running guest
+ * On released machine types (maxcpus > cpus included), and where vCPU hotplug is
+ * not enabled (maxcpus == cpus, no ACPI), our QEMU under KVM gives the guest what
+ * Debian's unpatched build of the same version gives it: the same device tree and ACPI tables, and a running guest
  * migrates live from stock to ours and back. (The stream of a VM that never ran is
  * compared under TCG only, in test-arm64-compat: under KVM it carries the host's
  * counter, which differs from run to run whatever the QEMU.)
@@ -579,6 +648,7 @@ static void
 test_compat_with_stock(void)
 {
     static const struct { const char *machine; const char *smp; } dt_configs[] = {
+        { "virt-10.0,gic-version=3", "cpus=2,maxcpus=4" },
         { "virt,gic-version=3", "2" },
         { "virt-9.2,gic-version=3", "cpus=2,maxcpus=4" },
         { "virt,gic-version=3,acpi=off", "cpus=2,maxcpus=4" },
@@ -604,10 +674,12 @@ test_compat_with_stock(void)
                        dt_configs[i].smp);
     }
 
-    /* ACPI as the guest reads it, and stock -> ours */
-    stock = l2_boot_binary(STOCK, "a", PORT_A_QMP, "2", NULL);
+    /* ACPI as the guest reads it, and stock -> ours, on the released type that
+     * libvirt starts <vcpu current='2'>4</vcpu> with. */
+    stock = l2_boot_binary(STOCK, "a", PORT_A_QMP, RELEASED, "cpus=2,maxcpus=4", NULL);
     stock_acpi = l2_acpi_digests(stock);
-    dst = l2_boot("b", PORT_B_QMP, "2", "-incoming defer");
+    dst = l2_boot_binary(OURS, "b", PORT_B_QMP, RELEASED, "cpus=2,maxcpus=4",
+                         "-incoming defer");
     l2_migrate(stock, dst);
     l2_stop(stock);
     l2_assert_mask(dst, "online", "0-1");
@@ -615,16 +687,87 @@ test_compat_with_stock(void)
     l2_stop(dst);
 
     /* ours -> stock */
-    ours = l2_boot("a", PORT_A_QMP, "2", NULL);
+    ours = l2_boot_binary(OURS, "a", PORT_A_QMP, RELEASED, "cpus=2,maxcpus=4", NULL);
     ours_acpi = l2_acpi_digests(ours);
     g_assert_cmpstr(ours_acpi, ==, stock_acpi);
-    g_test_message("ACPI tables under KVM with -smp 2: identical");
-    dst = l2_boot_binary(STOCK, "b", PORT_B_QMP, "2", "-incoming defer");
+    g_test_message("ACPI tables under KVM with -M " RELEASED " -smp cpus=2,maxcpus=4:"
+                   " identical");
+    dst = l2_boot_binary(STOCK, "b", PORT_B_QMP, RELEASED, "cpus=2,maxcpus=4",
+                         "-incoming defer");
     l2_migrate(ours, dst);
     l2_stop(ours);
     l2_assert_mask(dst, "online", "0-1");
     l2_assert_work_on(dst, 1);
     l2_stop(dst);
+}
+
+/* -accel kvm,x-smccc-filter=off: our QEMU behaves as on a host kernel without
+ * KVM_ARM_VM_SMCCC_FILTER (L1's 6.12 has it). */
+#define NO_FILTER "-accel kvm,x-smccc-filter=off"
+
+/*
+ * The command line alone decides the guest ABI: on a host that cannot hotplug
+ * (no SMCCC filter) the guest sees the same vCPUs and ACPI tables as on one that
+ * can; device_add says why it cannot; a VM with a hot-added vCPU cannot move there
+ * (its vCPU is refused, the stream without it is refused) and keeps running.
+ */
+static void
+test_host_without_smccc_filter(void)
+{
+    L2 *can = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=4", NULL);
+    L2 *cannot = l2_boot("b", PORT_B_QMP, "cpus=2,maxcpus=4", NO_FILTER);
+    g_autofree char *can_acpi = l2_acpi_digests(can);
+    g_autofree char *cannot_acpi = l2_acpi_digests(cannot);
+    g_autofree char *log = NULL;
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) incoming = NULL, status = NULL, migrate = NULL;
+    g_autoptr(JsonObject) failed = NULL;
+
+    g_assert_cmpstr(cannot_acpi, ==, can_acpi);
+    l2_assert_mask(cannot, "possible", "0-3");
+    l2_assert_mask(cannot, "present", "0-3");
+    l2_assert_mask(cannot, "enabled", "0-1");
+    log = l1_run_ok("cat /tmp/b.log");
+    g_assert_nonnull(strstr(log, "vCPU hotplug is not available on this host"));
+    g_assert_false(vh_cpu_plug(cannot->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
+    g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+    g_assert_nonnull(strstr(err->message, "not available on this host: the host kernel"
+                            " cannot forward PSCI calls"));
+    g_clear_error(&err);
+    l2_assert_work_on(cannot, 1);
+    l2_stop(cannot);
+
+    /* A VM with a hot-added vCPU, to such a host: libvirt's device_add of the
+     * plugged vCPU is refused; a stream sent anyway is refused too. */
+    l2_plug_and_online(can, 2);
+    cannot = l2_boot("b", PORT_B_QMP, "cpus=2,maxcpus=4", NO_FILTER " -incoming defer");
+    g_assert_false(vh_cpu_plug(cannot->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
+    g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+    g_clear_error(&err);
+    incoming = l2_qmp_ok(cannot, "migrate-incoming",
+                         "{\"uri\": \"unix:/tmp/l2-migration.sock\"}");
+    migrate = vh_qmp_execute_json(can->qmp, "migrate-set-capabilities",
+                                  "{\"capabilities\": [{\"capability\": \"events\","
+                                  " \"state\": true}]}", L2_QMP_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    json_node_unref(migrate);
+    migrate = vh_qmp_execute_json(can->qmp, "migrate",
+                                  "{\"uri\": \"unix:/tmp/l2-migration.sock\"}",
+                                  L2_QMP_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
+    failed = vh_qmp_wait_event(can->qmp, "MIGRATION", lab_migration_finished, NULL,
+                               300000, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(vh_json_string(vh_json_object(failed, "data"), "status"), ==, "failed");
+    /* The source goes on, with its hot-added vCPU working. */
+    status = l2_qmp_ok(can, "query-status", NULL);
+    g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
+    l2_assert_mask(can, "online", "0-2");
+    l2_assert_work_on(can, 2);
+    l2_stop(can);
+    /* The destination ends itself when its incoming migration fails. */
+    g_free(l1_run_ok("p=$(cat /tmp/b.pid 2>/dev/null) && kill -9 $p 2>/dev/null; :"));
+    l2_free(cannot);
 }
 
 /*
@@ -670,7 +813,10 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-kvm-nested/reset-and-stop-after-unplug",
                     test_reset_and_stop_after_unplug);
     g_test_add_func("/arm64-kvm-nested/bad-input", test_bad_input);
+    g_test_add_func("/arm64-kvm-nested/eject-under-load", test_eject_under_load);
     g_test_add_func("/arm64-kvm-nested/psci-cpu-on-denied", test_psci_cpu_on_denied);
+    g_test_add_func("/arm64-kvm-nested/host-without-smccc-filter",
+                    test_host_without_smccc_filter);
     g_test_add_func("/arm64-kvm-nested/migration-keeps-plugged-set",
                     test_migration_keeps_plugged_set);
     g_test_add_func("/arm64-kvm-nested/compat-with-stock", test_compat_with_stock);

@@ -31,5 +31,35 @@ output_has() {
     out=$("$@" 2>&1)
     grep -q -- "$pat" <<<"$out" || { echo "no \"$pat\" in the output of $*:"; echo "$out"; return 1; }
 }
+# fails_with PATTERN COMMAND...: COMMAND fails, and its output has PATTERN (grep -E).
+fails_with() {
+    local pat=$1 out; shift
+    if out=$("$@" 2>&1); then echo "$* succeeded:"; echo "$out"; return 1; fi
+    grep -qE -- "$pat" <<<"$out" || { echo "no \"$pat\" in the error of $*:"; echo "$out"; return 1; }
+}
 mask() { guest "cat /sys/devices/system/cpu/$1"; }
 live_vcpus() { virsh vcpucount hp --live --active; }
+
+# A second daemon, the destination of migrations, with its own XDG directories under
+# $tmp/dst: start_two_daemons starts both; virsh_dst and dst_guest talk to the
+# second one and to its guest (serial socket $tmp/dst-serial.sock).
+D=(env XDG_RUNTIME_DIR="$tmp/dst/run" XDG_CONFIG_HOME="$tmp/dst/cfg"
+   XDG_CACHE_HOME="$tmp/dst/cache" HOME="$tmp/dst/home")
+DST_URI="qemu+unix:///session?socket=$tmp/dst/run/libvirt/libvirt-sock"
+virsh_dst() { timeout 120 runuser -u nobody -- "${D[@]}" /usr/bin/virsh -q -c qemu:///session "$@"; }
+dst_guest() { "$VCPUHP_TOOL" guest --socket "$tmp/dst-serial.sock" --timeout 30 "$1"; }
+dst_pid=
+stop_dst() { [ -n "$dst_pid" ] && { virsh_dst destroy hp >/dev/null 2>&1; kill "$dst_pid"; wait "$dst_pid"; }; }
+start_two_daemons() {
+    trap 'stop_dst 2>/dev/null; cleanup' EXIT
+    mkdir -p "$tmp"/dst/{run,cfg/libvirt,cache,home}
+    # libvirt refuses to migrate to its own host: tell the two daemons apart.
+    echo 'host_uuid = "8a6f0e1c-3b2d-4c5e-9f10-000000000001"' > "$tmp/cfg/libvirt/libvirtd.conf"
+    echo 'host_uuid = "8a6f0e1c-3b2d-4c5e-9f10-000000000002"' > "$tmp/dst/cfg/libvirt/libvirtd.conf"
+    chown -R nobody "$tmp"
+    start_daemon
+    runuser -u nobody -- "${D[@]}" libvirtd --timeout 600 >"$tmp/dst/libvirtd.log" 2>&1 &
+    dst_pid=$!
+    for _ in $(seq 100); do [ -S "$tmp/dst/run/libvirt/libvirt-sock" ] && return 0; sleep 0.1; done
+    return 1
+}

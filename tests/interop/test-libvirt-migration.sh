@@ -7,26 +7,8 @@
 set -uo pipefail
 . "$(dirname "$0")/lib-libvirt.sh"
 
-# The destination daemon: its own XDG directories under $tmp/dst.
-D=(env XDG_RUNTIME_DIR="$tmp/dst/run" XDG_CONFIG_HOME="$tmp/dst/cfg"
-   XDG_CACHE_HOME="$tmp/dst/cache" HOME="$tmp/dst/home")
-DST_URI="qemu+unix:///session?socket=$tmp/dst/run/libvirt/libvirt-sock"
-virsh_dst() { timeout 120 runuser -u nobody -- "${D[@]}" /usr/bin/virsh -q -c qemu:///session "$@"; }
-dst_pid=
-stop_dst() { [ -n "$dst_pid" ] && { virsh_dst destroy hp >/dev/null 2>&1; kill "$dst_pid"; wait "$dst_pid"; }; }
-trap 'stop_dst 2>/dev/null; cleanup' EXIT
-mkdir -p "$tmp"/dst/{run,cfg/libvirt,cache,home}
-# libvirt refuses to migrate to its own host: tell the two daemons apart.
-echo 'host_uuid = "8a6f0e1c-3b2d-4c5e-9f10-000000000001"' > "$tmp/cfg/libvirt/libvirtd.conf"
-echo 'host_uuid = "8a6f0e1c-3b2d-4c5e-9f10-000000000002"' > "$tmp/dst/cfg/libvirt/libvirtd.conf"
-chown -R nobody "$tmp"
-start_daemon
-runuser -u nobody -- "${D[@]}" libvirtd --timeout 600 >"$tmp/dst/libvirtd.log" 2>&1 &
-dst_pid=$!
-for _ in $(seq 100); do [ -S "$tmp/dst/run/libvirt/libvirt-sock" ] && break; sleep 0.1; done
-
+start_two_daemons
 domain_xml "<vcpu placement='static' current='2'>6</vcpu>" > "$tmp/hp.xml"
-dst_guest() { "$VCPUHP_TOOL" guest --socket "$tmp/dst-serial.sock" --timeout 30 "$1"; }
 
 check "start the domain on the source daemon" virsh create "$tmp/hp.xml"
 check "the guest boots to its command channel" wait_guest

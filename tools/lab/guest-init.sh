@@ -43,6 +43,27 @@ pinned_work() {
     taskset -c "$1" sh -c 'i=0; while [ $i -lt 20000 ]; do i=$((i + 1)); done; cut -d" " -f39 /proc/self/stat'
 }
 
+# churn CPU...: per CPU, a background loop pinned to it that starts and ends a
+# process in each iteration (fork, exec, exit: the kernel unmaps the process's
+# memory and broadcasts TLB maintenance to every CPU, which MTTCG turns into
+# exclusive "safe work"). Each loop counts its iterations in /tmp/churn.CPU.
+churn() {
+    local c
+    for c in "$@"; do
+        echo 0 > "/tmp/churn.$c"
+        taskset -c "$c" sh -c "n=0; while /bin/true; do n=\$((n + 1)); echo \$n > /tmp/churn.$c; done" \
+            </dev/null >/dev/null 2>&1 &
+    done
+}
+
+# churn_count CPU: the iterations the churn loop pinned to CPU has done so far
+# (read again if it caught the loop between truncating and writing the file).
+churn_count() {
+    local n=
+    while [ -z "$n" ]; do read -r n < "/tmp/churn.$1"; done
+    echo "$n"
+}
+
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
