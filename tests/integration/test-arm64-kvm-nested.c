@@ -744,10 +744,15 @@ test_host_without_smccc_filter(void)
     g_assert_false(vh_cpu_plug(cannot->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
     g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
     g_clear_error(&err);
+    /* With a return path the source learns that the destination refused. */
+    json_node_unref(l2_qmp_ok(cannot, "migrate-set-capabilities",
+                              "{\"capabilities\": [{\"capability\": \"return-path\","
+                              " \"state\": true}]}"));
     incoming = l2_qmp_ok(cannot, "migrate-incoming",
                          "{\"uri\": \"unix:/tmp/l2-migration.sock\"}");
     migrate = vh_qmp_execute_json(can->qmp, "migrate-set-capabilities",
                                   "{\"capabilities\": [{\"capability\": \"events\","
+                                  " \"state\": true}, {\"capability\": \"return-path\","
                                   " \"state\": true}]}", L2_QMP_TIMEOUT_MS, &err);
     g_assert_no_error(err);
     json_node_unref(migrate);
