@@ -512,7 +512,7 @@ test_migration_plugged_set_differs(void)
     g_autofree char *path = g_build_filename(dir, "mig.sock", NULL);
     g_autofree char *log = NULL, *enabled = NULL, *cpu = NULL;
     g_autoptr(JsonNode) caps = NULL, started = NULL, listening = NULL, status = NULL;
-    g_autoptr(JsonObject) done = NULL;
+    g_autoptr(JsonObject) done = NULL, resumed = NULL;
     int wait_status = 0;
 
     plug(src, 2);
@@ -527,11 +527,15 @@ test_migration_plugged_set_differs(void)
     caps = lab_qmp_ok(src, "migrate-set-capabilities", "{\"capabilities\": [{\"capability\":"
                       " \"events\", \"state\": true}, {\"capability\": \"return-path\","
                       " \"state\": true}]}");
+    vh_qmp_clear_events(vh_lab_vm_qmp(src));
     started = lab_qmp_ok(src, "migrate", uri);
     done = vh_qmp_wait_event(vh_lab_vm_qmp(src), "MIGRATION", lab_migration_finished, NULL,
                              120000, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(vh_json_string(vh_json_object(done, "data"), "status"), ==, "failed");
+    /* The source restarts its vCPUs after the failure. */
+    resumed = vh_qmp_wait_event(vh_lab_vm_qmp(src), "RESUME", NULL, NULL, 30000, &err);
+    g_assert_no_error(err);
     g_assert_true(vh_qemu_wait_exit(dst->qemu, 30000, &wait_status, &err));
     g_assert_no_error(err);
     log = vh_qemu_read_log(dst->qemu);

@@ -721,7 +721,7 @@ test_host_without_smccc_filter(void)
     g_autofree char *log = NULL;
     g_autoptr(GError) err = NULL;
     g_autoptr(JsonNode) incoming = NULL, status = NULL, migrate = NULL;
-    g_autoptr(JsonObject) failed = NULL;
+    g_autoptr(JsonObject) failed = NULL, resumed = NULL;
 
     g_assert_cmpstr(cannot_acpi, ==, can_acpi);
     l2_assert_mask(cannot, "possible", "0-3");
@@ -756,6 +756,7 @@ test_host_without_smccc_filter(void)
                                   " \"state\": true}]}", L2_QMP_TIMEOUT_MS, &err);
     g_assert_no_error(err);
     json_node_unref(migrate);
+    vh_qmp_clear_events(can->qmp);
     migrate = vh_qmp_execute_json(can->qmp, "migrate",
                                   "{\"uri\": \"unix:/tmp/l2-migration.sock\"}",
                                   L2_QMP_TIMEOUT_MS, &err);
@@ -764,7 +765,10 @@ test_host_without_smccc_filter(void)
                                300000, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(vh_json_string(vh_json_object(failed, "data"), "status"), ==, "failed");
-    /* The source goes on, with its hot-added vCPU working. */
+    /* The source goes on (it restarts its vCPUs after the failure), with its hot-added
+     * vCPU working. */
+    resumed = vh_qmp_wait_event(can->qmp, "RESUME", NULL, NULL, L2_QMP_TIMEOUT_MS, &err);
+    g_assert_no_error(err);
     status = l2_qmp_ok(can, "query-status", NULL);
     g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
     l2_assert_mask(can, "online", "0-2");
