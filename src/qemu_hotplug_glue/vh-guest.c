@@ -54,21 +54,40 @@ remember_console(VhGuest *guest, const char *line)
         g_string_erase(guest->console_tail, 0, guest->console_tail->len - CONSOLE_TAIL_MAX);
 }
 
+/*
+ * The last non-blank line of the console tail, as a copy: the tail itself is left
+ * alone, since a NUL written into the GString's buffer would hide every line
+ * appended after it (its len would no longer match its str).
+ */
+static char *
+last_console_line(VhGuest *guest)
+{
+    const char *start = guest->console_tail->str;
+    const char *end = start + guest->console_tail->len;
+    const char *line;
+
+    while (end > start && g_ascii_isspace(end[-1]))
+        end--;
+    line = end;
+    while (line > start && line[-1] != '\n')
+        line--;
+    return g_strndup(line, end - line);
+}
+
 /* Reads a line; on failure, says what the console showed last. */
 static char *
 read_line(VhGuest *guest, gint64 deadline, const char *waiting_for, GError **error)
 {
     g_autoptr(GError) local = NULL;
     char *line = vh_line_reader_read_line(guest->reader, deadline, &local);
-    const char *tail;
+    g_autofree char *last = NULL;
 
     if (line)
         return line;
-    tail = strrchr(g_strchomp(guest->console_tail->str), '\n');
-    tail = tail ? tail + 1 : guest->console_tail->str;
+    last = last_console_line(guest);
     g_propagate_prefixed_error(error, g_steal_pointer(&local),
                                "guest channel, waiting for %s (last console line: \"%s\"): ",
-                               waiting_for, tail);
+                               waiting_for, last);
     return NULL;
 }
 

@@ -91,12 +91,24 @@ test_timeout_reports_console(void)
 {
     TestPipe p;
     g_autoptr(VhGuest) guest = ready_guest(&p);
-    g_autoptr(GError) err = NULL;
+    static const char *const console[] = {
+        "[    5.0] CPU4: Booted secondary processor",
+        "Kernel panic - not syncing: Attempted to kill init!",
+    };
 
-    test_pipe_send(&p, "Kernel panic - not syncing: Attempted to kill init!\n");
-    g_assert_null(vh_guest_run(guest, "true", 100, NULL, &err));
-    g_assert_error(err, VH_ERROR, VH_ERROR_TIMEOUT);
-    g_assert_nonnull(strstr(err->message, "Kernel panic"));
+    /* Each timeout names the newest console line, also after an earlier timeout. */
+    for (guint i = 0; i < G_N_ELEMENTS(console); i++) {
+        g_autoptr(GError) err = NULL;
+        g_autofree char *quoted = g_strdup_printf("\"%s\"", console[i]);
+        g_autofree char *line = g_strconcat(console[i], "\n", NULL);
+
+        test_pipe_send(&p, line);
+        g_assert_null(vh_guest_run(guest, "true", 100, NULL, &err));
+        g_assert_error(err, VH_ERROR, VH_ERROR_TIMEOUT);
+        g_assert_nonnull(strstr(err->message, quoted));
+    }
+    g_assert_true(g_str_has_suffix(vh_guest_console_tail(guest),
+                                   "processor\nKernel panic - not syncing: Attempted to kill init!\n"));
     test_pipe_close(&p);
 }
 
