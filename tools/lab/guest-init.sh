@@ -8,6 +8,11 @@
 #                   "@@<tag> END <exit status>\n"
 # and announces itself with "@@VCPUHP READY <kernel release>".
 # The prefixes keep replies recognisable even if a kernel message slips in between.
+# Commands read /dev/null, not the channel: a command that reads its input would
+# otherwise swallow the requests that follow it.
+# "guest-init.sh --serve" only answers requests on stdin/stdout, for the unit tests
+# (tests/unit/test-guest-init.c) to run the protocol without booting a guest.
+#
 # Helpers for the host's commands (they run in subshells of this shell).
 
 # cpu_in_list CPU LIST: is CPU in the kernel cpulist LIST ("0-1,4")?
@@ -66,6 +71,27 @@ churn_count() {
     echo "$n"
 }
 
+# serve: answers requests on stdin until it ends.
+serve() {
+    local line tag cmd out rc
+    while IFS= read -r line; do
+        tag=${line%% *}
+        cmd=${line#"$tag"}
+        case $tag in
+            '' | *[!A-Za-z0-9_-]*) echo "@@? bad request"; continue ;;
+        esac
+        out=$( (eval "$cmd") </dev/null 2>&1 )
+        rc=$?
+        [ -z "$out" ] || printf '%s\n' "$out" | sed "s/^/@@$tag| /"
+        echo "@@$tag END $rc"
+    done
+}
+
+if [ "${1-}" = --serve ]; then
+    serve
+    exit 0
+fi
+
 /bin/busybox --install -s /bin
 export PATH=/bin:/sbin
 mount -t proc proc /proc
@@ -79,15 +105,5 @@ exec <"/dev/$tty" >"/dev/$tty" 2>&1
 # tty is open: a virtio console (hvc) resets its settings when it is closed.
 stty raw -echo
 echo "@@VCPUHP READY $(uname -r)"
-while IFS= read -r line; do
-    tag=${line%% *}
-    cmd=${line#"$tag"}
-    case $tag in
-        '' | *[!A-Za-z0-9_-]*) echo "@@? bad request"; continue ;;
-    esac
-    out=$( (eval "$cmd") 2>&1 )
-    rc=$?
-    [ -z "$out" ] || printf '%s\n' "$out" | sed "s/^/@@$tag| /"
-    echo "@@$tag END $rc"
-done
+serve
 poweroff -f
