@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "vh-error.h"
 #include "vh-line-reader.h"
@@ -11,6 +12,7 @@
 struct VhGuest {
     int fd;
     VhLineReader *reader;
+    char *tag_prefix;   /* unique to this client: see vh_guest_new() */
     guint64 next_tag;
     char *kernel_release;
     GString *console_tail;
@@ -19,10 +21,21 @@ struct VhGuest {
 VhGuest *
 vh_guest_new(int fd)
 {
+    static gint clients;
     VhGuest *guest = g_new0(VhGuest, 1);
 
     guest->fd = fd;
     guest->reader = vh_line_reader_new(fd);
+    /*
+     * A request that timed out may still be answered later, after its client has
+     * gone and another one (a later process, or a later VhGuest in this one) talks
+     * on the same channel: tags unique to each client keep such a reply from being
+     * taken for the answer to the new client's request. The pid and a count of
+     * clients set apart the clients of one host at one time, the random part those
+     * of other times or pid namespaces. guest-init.sh takes tags of [A-Za-z0-9_-].
+     */
+    guest->tag_prefix = g_strdup_printf("h%x-%x-%08" G_GINT32_MODIFIER "x", (guint)getpid(),
+                                        (guint)g_atomic_int_add(&clients, 1), g_random_int());
     guest->next_tag = 1;
     guest->console_tail = g_string_new(NULL);
     return guest;
@@ -34,6 +47,7 @@ vh_guest_free(VhGuest *guest)
     if (!guest)
         return;
     vh_line_reader_free(guest->reader);
+    g_free(guest->tag_prefix);
     g_free(guest->kernel_release);
     g_string_free(guest->console_tail, TRUE);
     g_free(guest);
@@ -123,12 +137,28 @@ vh_guest_kernel_release(VhGuest *guest)
     return guest->kernel_release;
 }
 
+/* Does @line hold a reply line of guest-init.sh ("@@<tag>| ..." or "@@<tag> END ...")? */
+static gboolean
+is_reply(const char *line)
+{
+    for (const char *p = strstr(line, "@@"); p; p = strstr(p + 2, "@@")) {
+        gsize tag_len = strspn(p + 2, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789_-");
+        const char *after = p + 2 + tag_len;
+
+        if (tag_len > 0 && (g_str_has_prefix(after, "| ") || g_str_has_prefix(after, " END ")))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 char *
 vh_guest_run(VhGuest *guest, const char *command, guint timeout_ms, int *exit_status,
              GError **error)
 {
     gint64 deadline = vh_deadline_after_ms(timeout_ms);
-    g_autofree char *tag = g_strdup_printf("c%" G_GUINT64_FORMAT, guest->next_tag++);
+    g_autofree char *tag = g_strdup_printf("%s-%" G_GUINT64_FORMAT, guest->tag_prefix,
+                                           guest->next_tag++);
     g_autofree char *request = NULL;
     g_autofree char *data_prefix = g_strdup_printf("@@%s| ", tag);
     g_autofree char *end_prefix = g_strdup_printf("@@%s END ", tag);
@@ -168,6 +198,10 @@ vh_guest_run(VhGuest *guest, const char *command, guint timeout_ms, int *exit_st
             if (exit_status)
                 *exit_status = (int)status;
             return g_string_free(g_steal_pointer(&output), FALSE);
+        } else if (is_reply(line)) {
+            /* To a request that timed out, of this client or an earlier one: not ours,
+             * and not console output either. */
+            g_debug("guest channel: skipping a reply to another request: %s", line);
         } else {
             remember_console(guest, line);
         }

@@ -22,6 +22,9 @@ const char *vh_guest_kernel_release(VhGuest *guest);
 /*
  * Runs the one-line shell command @command; returns its output (lines joined with
  * "\n", no trailing newline) and stores its exit status in *@exit_status.
+ * Each request carries a tag unique to this client; replies with other tags (late
+ * answers to requests that timed out, in this client or an earlier one on the same
+ * channel) are skipped.
  */
 char *vh_guest_run(VhGuest *guest, const char *command, guint timeout_ms,
                    int *exit_status, GError **error);

@@ -6,6 +6,63 @@
 #include "vh-cpu-masks.h"
 #include "vh-error.h"
 #include "vh-guest.h"
+#include "vh-line-reader.h"
+
+/*
+ * The guest's side of the channel, in a thread: answers the n-th request with
+ * replies[n], where "@@T" stands for "@@" and that request's tag, "@@P" for "@@"
+ * and the tag of the request before it. Tags are unique to each client, so the
+ * replies cannot be written before the requests are seen.
+ */
+typedef struct {
+    int fd;
+    const char *const *replies;
+    GPtrArray *requests;    /* the request lines it read */
+    GThread *thread;
+} FakeGuest;
+
+static gpointer
+fake_guest_serve(gpointer data)
+{
+    FakeGuest *fake = data;
+    g_autoptr(VhLineReader) reader = vh_line_reader_new(fake->fd);
+    g_autofree char *previous = g_strdup("@@(none)");
+
+    for (const char *const *reply = fake->replies; *reply; reply++) {
+        g_autoptr(GError) err = NULL;
+        char *request = vh_line_reader_read_line(reader, vh_deadline_after_ms(5000), &err);
+        g_autoptr(GString) text = g_string_new(*reply);
+        g_autofree char *tag = NULL;
+
+        g_assert_no_error(err);
+        g_ptr_array_add(fake->requests, request);
+        tag = g_strconcat("@@", request, NULL);
+        tag[strcspn(tag, " ")] = '\0';
+        g_string_replace(text, "@@P", previous, 0);
+        g_string_replace(text, "@@T", tag, 0);
+        g_assert_cmpint(write(fake->fd, text->str, text->len), ==, (gssize)text->len);
+        g_free(previous);
+        previous = g_steal_pointer(&tag);
+    }
+    return NULL;
+}
+
+static void
+fake_guest_start(FakeGuest *fake, TestPipe *p, const char *const *replies)
+{
+    fake->fd = p->peer;
+    fake->replies = replies;
+    fake->requests = g_ptr_array_new_with_free_func(g_free);
+    fake->thread = g_thread_new("fake-guest", fake_guest_serve, fake);
+}
+
+/* Waits until it has answered every request; returns the requests it read. */
+static GPtrArray *
+fake_guest_join(FakeGuest *fake)
+{
+    g_thread_join(fake->thread);
+    return fake->requests;
+}
 
 static VhGuest *
 ready_guest(TestPipe *p)
@@ -40,18 +97,25 @@ test_run_with_kernel_noise(void)
     TestPipe p;
     g_autoptr(VhGuest) guest = ready_guest(&p);
     g_autoptr(GError) err = NULL;
-    g_autofree char *out = NULL, *sent = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(GPtrArray) sent = NULL;
     int status = -1;
+    FakeGuest fake;
+    static const char *const replies[] = {
+        "@@T| line one\n[   12.3] CPU4: Booted secondary processor\n@@T| line two\n@@T END 3\n",
+        NULL,
+    };
 
-    test_pipe_send(&p, "@@c1| line one\n[   12.3] CPU4: Booted secondary processor\n"
-                       "@@c1| line two\n@@c1 END 3\n");
+    fake_guest_start(&fake, &p, replies);
     out = vh_guest_run(guest, "echo hi; exit 3", 1000, &status, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(out, ==, "line one\nline two");
     g_assert_cmpint(status, ==, 3);
     g_assert_nonnull(strstr(vh_guest_console_tail(guest), "Booted secondary"));
-    sent = test_pipe_received(&p);
-    g_assert_cmpstr(sent, ==, "c1 echo hi; exit 3\n");
+    sent = fake_guest_join(&fake);
+    /* A tag that guest-init.sh accepts, then the command. */
+    g_assert_true(g_regex_match_simple("^[A-Za-z0-9_-]+ echo hi; exit 3$",
+                                       g_ptr_array_index(sent, 0), 0, 0));
     test_pipe_close(&p);
 }
 
@@ -61,12 +125,17 @@ test_run_ok_fails_on_status(void)
     TestPipe p;
     g_autoptr(VhGuest) guest = ready_guest(&p);
     g_autoptr(GError) err = NULL;
+    FakeGuest fake;
+    static const char *const replies[] = {
+        "@@T| sh: can't create /sys/devices/system/cpu/cpu9/online: nonexistent\n@@T END 1\n",
+        NULL,
+    };
 
-    test_pipe_send(&p, "@@c1| sh: can't create /sys/devices/system/cpu/cpu9/online: nonexistent\n"
-                       "@@c1 END 1\n");
+    fake_guest_start(&fake, &p, replies);
     g_assert_null(vh_guest_run_ok(guest, "echo 1 > /sys/devices/system/cpu/cpu9/online", 1000, &err));
     g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
     g_assert_nonnull(strstr(err->message, "exited with status 1"));
+    fake_guest_join(&fake);
     test_pipe_close(&p);
 }
 
@@ -78,11 +147,49 @@ test_stale_reply_ignored(void)
     g_autoptr(GError) err = NULL;
     g_autofree char *out = NULL;
     int status;
+    FakeGuest fake;
+    static const char *const replies[] = {
+        "@@c7| stale\n@@c7 END 0\n@@T| fresh\n@@T END 0\n",
+        NULL,
+    };
 
-    /* A reply to another tag (an earlier, timed-out command) is not ours. */
-    test_pipe_send(&p, "@@c7| stale\n@@c7 END 0\n@@c1| fresh\n@@c1 END 0\n");
+    /* A reply to another tag (an earlier, timed-out command) is neither ours nor
+     * console output. */
+    fake_guest_start(&fake, &p, replies);
     out = vh_guest_run(guest, "true", 1000, &status, &err);
+    g_assert_no_error(err);
     g_assert_cmpstr(out, ==, "fresh");
+    g_assert_null(strstr(vh_guest_console_tail(guest), "stale"));
+    fake_guest_join(&fake);
+    test_pipe_close(&p);
+}
+
+static void
+test_late_reply_to_earlier_client(void)
+{
+    TestPipe p;
+    g_autoptr(VhGuest) earlier = ready_guest(&p);
+    g_autoptr(VhGuest) later = vh_guest_new(p.ours);
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+    g_autoptr(GPtrArray) sent = NULL;
+    FakeGuest fake;
+    static const char *const replies[] = {
+        "",   /* too late for the earlier client: answered with the next request */
+        "@@P| late\n@@P END 0\n@@T| fresh\n@@T END 0\n",
+        NULL,
+    };
+
+    /* A second client on the channel, as a later `vcpuhp guest` process is. */
+    fake_guest_start(&fake, &p, replies);
+    g_assert_null(vh_guest_run(earlier, "sleep 60", 100, NULL, &err));
+    g_assert_error(err, VH_ERROR, VH_ERROR_TIMEOUT);
+    g_clear_error(&err);
+    out = vh_guest_run(later, "true", 1000, NULL, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(out, ==, "fresh");
+    sent = fake_guest_join(&fake);
+    g_assert_cmpstr(strchr(g_ptr_array_index(sent, 0), ' '), ==, " sleep 60");
     test_pipe_close(&p);
 }
 
@@ -118,11 +225,14 @@ test_eof_and_bad_end(void)
     TestPipe p;
     g_autoptr(VhGuest) guest = ready_guest(&p);
     g_autoptr(GError) err = NULL;
+    FakeGuest fake;
+    static const char *const replies[] = { "@@T END x\n", NULL };
 
-    test_pipe_send(&p, "@@c1 END x\n");
+    fake_guest_start(&fake, &p, replies);
     g_assert_null(vh_guest_run(guest, "true", 1000, NULL, &err));
     g_assert_error(err, VH_ERROR, VH_ERROR_PROTOCOL);
     g_clear_error(&err);
+    fake_guest_join(&fake);
     test_pipe_hangup(&p);
     g_assert_null(vh_guest_run(guest, "true", 1000, NULL, &err));
     g_assert_nonnull(err);
@@ -149,18 +259,22 @@ test_cpu_masks(void)
     g_autoptr(GError) err = NULL;
     g_auto(VhCpuMasks) masks = { 0 };
     g_autofree char *text = NULL;
+    FakeGuest fake;
+    static const char *const replies[] = {
+        "@@T| 0-5\n@@T| 0-5\n@@T| 0-1,4\n@@T| 0-1\n@@T END 0\n",
+        /* A kernel without the "enabled" file (before 6.11) is reported, not misread. */
+        "@@T| 0-5\n@@T| 0-5\n@@T| cat: can't open 'enabled': No such file\n@@T| 0-1\n@@T END 1\n",
+        NULL,
+    };
 
-    test_pipe_send(&p, "@@c1| 0-5\n@@c1| 0-5\n@@c1| 0-1,4\n@@c1| 0-1\n@@c1 END 0\n");
+    fake_guest_start(&fake, &p, replies);
     g_assert_true(vh_cpu_masks_read(guest, &masks, 1000, &err));
     g_assert_no_error(err);
     text = vh_cpu_masks_format(&masks);
     g_assert_cmpstr(text, ==, "possible=0-5 present=0-5 enabled=0-1,4 online=0-1");
-
-    /* A kernel without the "enabled" file (before 6.11) is reported, not misread. */
-    test_pipe_send(&p, "@@c2| 0-5\n@@c2| 0-5\n@@c2| cat: can't open 'enabled': No such file\n"
-                       "@@c2| 0-1\n@@c2 END 1\n");
     g_assert_false(vh_cpu_masks_read(guest, &masks, 1000, &err));
     g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
+    fake_guest_join(&fake);
     test_pipe_close(&p);
 }
 
@@ -172,6 +286,7 @@ main(int argc, char **argv)
     g_test_add_func("/guest/run-with-kernel-noise", test_run_with_kernel_noise);
     g_test_add_func("/guest/run-ok-fails-on-status", test_run_ok_fails_on_status);
     g_test_add_func("/guest/stale-reply-ignored", test_stale_reply_ignored);
+    g_test_add_func("/guest/late-reply-to-earlier-client", test_late_reply_to_earlier_client);
     g_test_add_func("/guest/timeout-reports-console", test_timeout_reports_console);
     g_test_add_func("/guest/eof-and-bad-end", test_eof_and_bad_end);
     g_test_add_func("/guest/multiline-command-refused", test_multiline_command_refused);

@@ -59,6 +59,8 @@ test_output_and_status(void)
     int status = -1;
 
     script_start(&g);
+    /* The client takes only replies that carry its request's tag as it sent it: the
+     * guest must accept the client's tags and echo them verbatim. */
     out = vh_guest_run(g.guest, "echo one; echo two >&2; exit 3", 5000, &status, &err);
     g_assert_no_error(err);
     g_assert_cmpstr(out, ==, "one\ntwo");
