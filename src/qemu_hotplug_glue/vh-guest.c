@@ -9,6 +9,10 @@
 
 #define CONSOLE_TAIL_MAX 4096
 
+/* guest-init.sh's answer to a line whose tag is not of [A-Za-z0-9_-]+: it has no
+ * tag to echo. */
+#define BAD_REQUEST_REPLY "@@? bad request"
+
 struct VhGuest {
     int fd;
     VhLineReader *reader;
@@ -198,6 +202,14 @@ vh_guest_run(VhGuest *guest, const char *command, guint timeout_ms, int *exit_st
             if (exit_status)
                 *exit_status = (int)status;
             return g_string_free(g_steal_pointer(&output), FALSE);
+        } else if (strstr(line, BAD_REQUEST_REPLY)) {
+            /* Our tags are valid, so the guest read something else in front of ours
+             * (a partial line an earlier writer left on the channel, console input):
+             * the command did not run, and no reply with our tag will come. */
+            g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
+                        "guest channel: the guest refused the request \"%s %s\" as a bad "
+                        "request (it read a tag that is not [A-Za-z0-9_-]+)", tag, command);
+            return NULL;
         } else if (is_reply(line)) {
             /* To a request that timed out, of this client or an earlier one: not ours,
              * and not console output either. */

@@ -220,17 +220,24 @@ test_timeout_reports_console(void)
 }
 
 static void
-test_eof_and_bad_end(void)
+test_bad_replies_and_eof(void)
 {
     TestPipe p;
     g_autoptr(VhGuest) guest = ready_guest(&p);
     g_autoptr(GError) err = NULL;
     FakeGuest fake;
-    static const char *const replies[] = { "@@T END x\n", NULL };
+    static const char *const replies[] = { "@@T END x\n", "@@? bad request\n", NULL };
 
     fake_guest_start(&fake, &p, replies);
     g_assert_null(vh_guest_run(guest, "true", 1000, NULL, &err));
     g_assert_error(err, VH_ERROR, VH_ERROR_PROTOCOL);
+    g_clear_error(&err);
+    /* A refused request is said at once, naming the request, not left to time out. */
+    g_assert_null(vh_guest_run(guest, "echo 1 > /sys/devices/system/cpu/cpu3/online", 5000,
+                               NULL, &err));
+    g_assert_error(err, VH_ERROR, VH_ERROR_PROTOCOL);
+    g_assert_nonnull(strstr(err->message, "refused the request"));
+    g_assert_nonnull(strstr(err->message, " echo 1 > /sys/devices/system/cpu/cpu3/online\""));
     g_clear_error(&err);
     fake_guest_join(&fake);
     test_pipe_hangup(&p);
@@ -288,7 +295,7 @@ main(int argc, char **argv)
     g_test_add_func("/guest/stale-reply-ignored", test_stale_reply_ignored);
     g_test_add_func("/guest/late-reply-to-earlier-client", test_late_reply_to_earlier_client);
     g_test_add_func("/guest/timeout-reports-console", test_timeout_reports_console);
-    g_test_add_func("/guest/eof-and-bad-end", test_eof_and_bad_end);
+    g_test_add_func("/guest/bad-replies-and-eof", test_bad_replies_and_eof);
     g_test_add_func("/guest/multiline-command-refused", test_multiline_command_refused);
     g_test_add_func("/guest/cpu-masks", test_cpu_masks);
     return g_test_run();

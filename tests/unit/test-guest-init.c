@@ -87,11 +87,35 @@ test_stdin_is_not_the_channel(void)
     script_stop(&g);
 }
 
+static void
+test_bad_request(void)
+{
+    ScriptGuest g;
+    g_autoptr(GError) err = NULL;
+    g_autofree char *out = NULL;
+
+    script_start(&g);
+    /* Half a line left on the channel by an earlier writer: the guest reads it as
+     * part of the next request's tag, and refuses that request. */
+    g_assert_cmpint(write(g.pipe.ours, "x!", 2), ==, 2);
+    g_assert_null(vh_guest_run(g.guest, "echo not run", 5000, NULL, &err));
+    g_assert_error(err, VH_ERROR, VH_ERROR_PROTOCOL);
+    g_assert_nonnull(strstr(err->message, "refused the request"));
+    g_assert_nonnull(strstr(err->message, " echo not run\""));
+    g_clear_error(&err);
+    /* The channel goes on. */
+    out = vh_guest_run(g.guest, "echo run", 5000, NULL, &err);
+    g_assert_no_error(err);
+    g_assert_cmpstr(out, ==, "run");
+    script_stop(&g);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/guest-init/output-and-status", test_output_and_status);
     g_test_add_func("/guest-init/stdin-is-not-the-channel", test_stdin_is_not_the_channel);
+    g_test_add_func("/guest-init/bad-request", test_bad_request);
     return g_test_run();
 }

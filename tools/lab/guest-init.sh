@@ -6,7 +6,8 @@
 #   host -> guest:  "<tag> <shell command>\n"          tag: [A-Za-z0-9_-]+
 #   guest -> host:  "@@<tag>| <output line>\n" ...      one per line of output
 #                   "@@<tag> END <exit status>\n"
-# and announces itself with "@@VCPUHP READY <kernel release>".
+# and announces itself with "@@VCPUHP READY <kernel release>". A line whose tag is
+# not of that set is not run and is answered "@@? bad request" (no tag to echo).
 # The prefixes keep replies recognisable even if a kernel message slips in between.
 # Commands read /dev/null, not the channel: a command that reads its input would
 # otherwise swallow the requests that follow it.
