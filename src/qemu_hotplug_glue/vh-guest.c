@@ -175,7 +175,7 @@ vh_guest_run(VhGuest *guest, const char *command, guint timeout_ms, int *exit_st
         return NULL;
     }
     request = g_strdup_printf("%s %s\n", tag, command);
-    if (!vh_write_all(guest->fd, request, strlen(request), error)) {
+    if (!vh_write_all(guest->fd, request, strlen(request), deadline, error)) {
         g_prefix_error(error, "guest channel: ");
         return NULL;
     }

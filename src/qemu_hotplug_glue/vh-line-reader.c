@@ -1,6 +1,7 @@
 #include "vh-line-reader.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -48,17 +49,20 @@ take_line(VhLineReader *reader)
     return line;
 }
 
-/* Waits for input until @deadline; FALSE with @error set on timeout or failure. */
+/*
+ * Waits until @fd is ready for @events (POLLIN, POLLOUT) or @deadline passes; FALSE
+ * with @error set on timeout ("timed out waiting for @what") or failure.
+ */
 static gboolean
-wait_readable(int fd, gint64 deadline, GError **error)
+wait_ready(int fd, short events, gint64 deadline, const char *what, GError **error)
 {
     for (;;) {
-        struct pollfd pfd = { .fd = fd, .events = POLLIN };
+        struct pollfd pfd = { .fd = fd, .events = events };
         gint64 left_ms = (deadline - g_get_monotonic_time()) / G_TIME_SPAN_MILLISECOND;
         int rc;
 
         if (left_ms < 0) {
-            g_set_error(error, VH_ERROR, VH_ERROR_TIMEOUT, "timed out waiting for data");
+            g_set_error(error, VH_ERROR, VH_ERROR_TIMEOUT, "timed out waiting for %s", what);
             return FALSE;
         }
         rc = poll(&pfd, 1, (int)MIN(left_ms + 1, G_MAXINT));
@@ -95,7 +99,7 @@ vh_line_reader_read_line(VhLineReader *reader, gint64 deadline, GError **error)
                 g_set_error(error, VH_ERROR, VH_ERROR_EOF, "connection closed by peer");
             return NULL;
         }
-        if (!wait_readable(reader->fd, deadline, error))
+        if (!wait_ready(reader->fd, POLLIN, deadline, "data", error))
             return NULL;
         n = read(reader->fd, chunk, sizeof(chunk));
         if (n < 0) {
@@ -115,18 +119,52 @@ vh_line_reader_read_line(VhLineReader *reader, gint64 deadline, GError **error)
     }
 }
 
-gboolean
-vh_write_all(int fd, const char *data, gsize len, GError **error)
+/*
+ * Writes what fits of @data now, never blocking, so that only poll() waits and the
+ * deadline holds: -1 with errno EAGAIN when nothing fits.
+ */
+static ssize_t
+write_some(int fd, const char *data, gsize len)
 {
-    while (len > 0) {
-        /* MSG_NOSIGNAL: a peer that went away is an error, not a SIGPIPE. */
-        ssize_t n = send(fd, data, len, MSG_NOSIGNAL);
+    /* MSG_NOSIGNAL: a peer that went away is an error, not a SIGPIPE. */
+    ssize_t n = send(fd, data, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    int flags, saved_errno;
 
-        if (n < 0 && errno == ENOTSOCK)
-            n = write(fd, data, len);
+    if (n >= 0 || errno != ENOTSOCK)
+        return n;
+    /* A pipe or tty has no MSG_DONTWAIT: its O_NONBLOCK is set for this write only,
+     * so the caller's fd keeps its mode. */
+    flags = fcntl(fd, F_GETFL);
+    if (flags < 0)
+        return -1;
+    if (flags & O_NONBLOCK)
+        return write(fd, data, len);
+    if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -1;
+    n = write(fd, data, len);
+    saved_errno = errno;
+    fcntl(fd, F_SETFL, flags);
+    errno = saved_errno;
+    return n;
+}
+
+gboolean
+vh_write_all(int fd, const char *data, gsize len, gint64 deadline, GError **error)
+{
+    gsize total = len;
+
+    while (len > 0) {
+        ssize_t n = write_some(fd, data, len);
+
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (wait_ready(fd, POLLOUT, deadline, "the peer to read", error))
+                    continue;
+                g_prefix_error(error, "write (%zu of %zu bytes written): ", total - len, total);
+                return FALSE;
+            }
             g_set_error(error, VH_ERROR, errno == EPIPE ? VH_ERROR_EOF : VH_ERROR_IO,
                         "write: %s", g_strerror(errno));
             return FALSE;

@@ -23,8 +23,13 @@ void vh_line_reader_free(VhLineReader *reader);
 #define VH_LINE_MAX (64 * 1024 * 1024)
 char *vh_line_reader_read_line(VhLineReader *reader, gint64 deadline, GError **error);
 
-/* Writes all of @data, or fails with VH_ERROR_IO / VH_ERROR_EOF. */
-gboolean vh_write_all(int fd, const char *data, gsize len, GError **error);
+/*
+ * Writes all of @data, or fails with VH_ERROR_TIMEOUT once @deadline
+ * (g_get_monotonic_time() units) passes while the peer does not read,
+ * VH_ERROR_EOF when the peer closed, VH_ERROR_IO. Never blocks past @deadline,
+ * whether @fd is blocking or not.
+ */
+gboolean vh_write_all(int fd, const char *data, gsize len, gint64 deadline, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VhLineReader, vh_line_reader_free)
 

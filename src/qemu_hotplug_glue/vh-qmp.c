@@ -69,13 +69,13 @@ read_message(VhQmp *qmp, gint64 deadline, GError **error)
 }
 
 static gboolean
-send_object(VhQmp *qmp, JsonObject *obj, GError **error)
+send_object(VhQmp *qmp, JsonObject *obj, gint64 deadline, GError **error)
 {
     g_autoptr(JsonNode) node = json_node_init_object(json_node_alloc(), obj);
     g_autofree char *text = json_to_string(node, FALSE);
     g_autofree char *line = g_strconcat(text, "\n", NULL);
 
-    if (!vh_write_all(qmp->fd, line, strlen(line), error)) {
+    if (!vh_write_all(qmp->fd, line, strlen(line), deadline, error)) {
         g_prefix_error(error, "QMP: ");
         return FALSE;
     }
@@ -139,7 +139,7 @@ vh_qmp_execute(VhQmp *qmp, const char *command, JsonObject *arguments,
     if (arguments)
         json_object_set_object_member(request, "arguments", json_object_ref(arguments));
     json_object_set_string_member(request, "id", id);
-    if (!send_object(qmp, request, error))
+    if (!send_object(qmp, request, deadline, error))
         return NULL;
 
     for (;;) {

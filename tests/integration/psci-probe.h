@@ -52,7 +52,8 @@ psci_probe_cpu_on(VhLineReader *console, int fd, guint aff0, guint timeout_ms)
     g_autofree char *line = NULL;
     gint64 ret;
 
-    g_assert_true(vh_write_all(fd, digit, 1, &err));
+    g_assert_true(vh_write_all(fd, digit, 1, g_get_monotonic_time() + timeout_ms * (gint64)1000,
+                               &err));
     g_assert_no_error(err);
     line = psci_probe_line(console, timeout_ms);
     if (!g_str_has_prefix(line, prefix) || strlen(line) != strlen(prefix) + 16)
