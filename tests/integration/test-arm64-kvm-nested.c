@@ -588,9 +588,13 @@ test_psci_cpu_on_denied(void)
     g_autofree char *out = NULL;
     gsize len = 0;
     L2 *l2;
-    struct { guint aff0; gint64 expected; } steps[] = {
-        { 2, PSCI_DENIED }, { 9, PSCI_INVALID_PARAMETERS }, { 1, PSCI_SUCCESS },
-        { 2, PSCI_SUCCESS },    /* after the plug below */
+    /* 'c' CPU_ON, 'i' AFFINITY_INFO; as under TCG (test-arm64-psci) */
+    struct { char call; guint aff0; gint64 expected; } steps[] = {
+        { 'c', 2, PSCI_DENIED }, { 'i', 2, PSCI_AFFINITY_OFF },
+        { 'c', 9, PSCI_INVALID_PARAMETERS }, { 'i', 9, PSCI_INVALID_PARAMETERS },
+        { 'c', 1, PSCI_SUCCESS }, { 'i', 1, PSCI_AFFINITY_ON },
+        /* after the plug below */
+        { 'i', 2, PSCI_AFFINITY_OFF }, { 'c', 2, PSCI_SUCCESS }, { 'i', 2, PSCI_AFFINITY_ON },
     };
 
     /* The probe firmware is small: it travels over L1's command channel. */
@@ -604,13 +608,19 @@ test_psci_cpu_on_denied(void)
     l2->console = vh_line_reader_new(l2->serial_fd);
     /* skipping what an earlier L2 on this port left unread */
     psci_probe_wait_ready(l2->console, L2_BOOT_TIMEOUT_MS);
+    /* KVM answers PSCI_VERSION itself: the same version as QEMU's under TCG */
+    g_assert_cmpint(psci_probe_version(l2->console, l2->serial_fd, L2_CMD_TIMEOUT_MS), ==,
+                    PSCI_VERSION_1_1);
     for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
-        if (i == 3) {
+        if (i == 6) {
             g_assert_true(vh_cpu_plug(l2->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
             g_assert_no_error(err);
         }
-        g_assert_cmpint(psci_probe_cpu_on(l2->console, l2->serial_fd, steps[i].aff0,
-                                          L2_CMD_TIMEOUT_MS), ==, steps[i].expected);
+        g_assert_cmpint(steps[i].call == 'c' ?
+                        psci_probe_cpu_on(l2->console, l2->serial_fd, steps[i].aff0,
+                                          L2_CMD_TIMEOUT_MS) :
+                        psci_probe_affinity_info(l2->console, l2->serial_fd, steps[i].aff0,
+                                                 L2_CMD_TIMEOUT_MS), ==, steps[i].expected);
     }
     l2_stop(l2);
 }

@@ -9,6 +9,10 @@
  *   probe -> "CPU_ON D = XXXXXXXXXXXXXXXX\n"   the 64-bit return value in hex
  *   probe -> "UP D\n" when the call succeeded and vCPU D then ran the entry
  *            point, "NOT UP D\n" if it did not within a bounded spin
+ *   test  -> "i" then a hex digit D
+ *   probe -> "AFFINITY_INFO D = XXXXXXXXXXXXXXXX\n"  (SMC64, affinity level 0)
+ *   test  -> "v"
+ *   probe -> "PSCI_VERSION = XXXXXXXXXXXXXXXX\n"
  *
  * Giving -bios makes the virt machine create its ACPI GED, so vCPU hotplug is
  * enabled with maxcpus > cpus, as with UEFI.
@@ -20,6 +24,8 @@
     .equ UART_FR_TXFF,  (1 << 5)
     .equ RAM_FLAG,      0x40001000      /* written by a started vCPU */
     .equ PSCI_CPU_ON,   0xc4000003      /* SMC64 CPU_ON */
+    .equ PSCI_AFF_INFO, 0xc4000004      /* SMC64 AFFINITY_INFO */
+    .equ PSCI_VERSION,  0x84000000
     .equ UP_SPINS,      200000000       /* bounded wait for a started vCPU */
 
     .text
@@ -34,6 +40,10 @@ _start:
 
 command:
     bl      getc
+    cmp     x0, #'i'
+    b.eq    affinity_info
+    cmp     x0, #'v'
+    b.eq    version
     mov     x20, x0
     bl      hexval                      /* x0 = value, or -1 */
     tbnz    x0, #63, command            /* ignore anything else (newlines) */
@@ -76,6 +86,39 @@ command:
 3:  bl      puts
     mov     x0, x20
     bl      putc
+    mov     x0, #'\n'
+    bl      putc
+    b       command
+
+/* "i" D: AFFINITY_INFO of the vCPU whose Aff0 is D, at affinity level 0 */
+affinity_info:
+    bl      getc
+    mov     x20, x0
+    bl      hexval
+    tbnz    x0, #63, command
+    mov     x1, x0                      /* target MPIDR */
+    ldr     x0, =PSCI_AFF_INFO
+    mov     x2, #0                      /* lowest affinity level */
+    hvc     #0
+    mov     x22, x0
+    adr     x1, msg_aff_info
+    bl      puts
+    mov     x0, x20
+    bl      putc
+    adr     x1, msg_equals
+    bl      puts
+    b       print_result
+
+/* "v": PSCI_VERSION */
+version:
+    ldr     x0, =PSCI_VERSION
+    hvc     #0
+    mov     x22, x0
+    adr     x1, msg_version
+    bl      puts
+print_result:
+    mov     x0, x22
+    bl      puthex64
     mov     x0, #'\n'
     bl      putc
     b       command
@@ -149,6 +192,8 @@ hexval:
 banner:     .asciz "PSCI-PROBE READY\n"
 msg_cpu_on: .asciz "CPU_ON "
 msg_equals: .asciz " = "
+msg_aff_info: .asciz "AFFINITY_INFO "
+msg_version: .asciz "PSCI_VERSION = "
 msg_up:     .asciz "UP "
 msg_not_up: .asciz "NOT UP "
     .balign 8
