@@ -129,6 +129,7 @@ test_boot_vcpu_not_removable(void)
     JsonArray *arr = json_node_get_array(slots);
     g_autoptr(GError) err = NULL;
     g_autoptr(JsonNode) status = NULL;
+    guint refused = 0;
 
     for (guint i = 0; i < json_array_get_length(arr); i++) {
         const char *path = vh_json_string(vh_json_array_object(arr, i), "qom-path");
@@ -143,15 +144,35 @@ test_boot_vcpu_not_removable(void)
         g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
         g_assert_nonnull(strstr(err->message, "cannot be unplugged"));
         g_clear_error(&err);
+        refused++;
     }
+    /* Both boot vCPUs were tried, not none */
+    g_assert_cmpuint(refused, ==, 2);
     status = lab_qmp_ok(vm, "query-status", NULL);
     g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
 }
 
+/* Entries of /proc/<QEMU's pid>/@what: "task" counts its threads, "fd" its fds. */
+static guint
+qemu_proc_entries(VhLabVm *vm, const char *what)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/%s", (int)vh_qemu_pid(vm->qemu), what);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) dir = g_dir_open(path, 0, &err);
+    guint n = 0;
+
+    g_assert_no_error(err);
+    while (g_dir_read_name(dir))
+        n++;
+    return n;
+}
+
 /*
  * Plug, online, use, offline and unplug the same and different slots many times:
- * nothing may leak (TCG contexts, threads, GIC state). @accel picks MTTCG (one
- * thread and TCG context per vCPU) or the single round-robin thread.
+ * nothing may leak. More cycles than slots show that TCG contexts are reused (QEMU
+ * aborted once they ran out); QEMU's threads and fds are back to their count after
+ * boot; each slot plugs again (GIC state). @accel picks MTTCG (one thread and TCG
+ * context per vCPU) or the single round-robin thread.
  */
 static void
 plug_unplug_cycles(const char *accel)
@@ -161,8 +182,12 @@ plug_unplug_cycles(const char *accel)
     const guint cycles = 50;
     gint64 start;
 
+    guint threads, fds;
+
     config.accel = accel;
     vm = lab_boot(&config);
+    threads = qemu_proc_entries(vm, "task");
+    fds = qemu_proc_entries(vm, "fd");
     start = g_get_monotonic_time();
     for (guint n = 0; n < cycles; n++) {
         guint cpu = 2 + n % 4;          /* slots 2-5 in turn, each many times */
@@ -183,6 +208,9 @@ plug_unplug_cycles(const char *accel)
     /* Still healthy: every boot vCPU online and QEMU running. */
     g_autofree char *online = lab_run_ok(vm, "cat /sys/devices/system/cpu/online");
     g_assert_cmpstr(online, ==, "0-1");
+    g_assert_cmpuint(cycles, >, 6);
+    g_assert_cmpuint(qemu_proc_entries(vm, "task"), ==, threads);
+    g_assert_cmpuint(qemu_proc_entries(vm, "fd"), ==, fds);
 }
 
 static void
