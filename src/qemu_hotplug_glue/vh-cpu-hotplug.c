@@ -50,17 +50,62 @@ vh_cpu_plug(VhQmp *qmp, const char *prop, gint64 value, const char *dev_id,
 }
 
 gboolean
-vh_cpu_unplug(VhQmp *qmp, const char *dev_id, guint timeout_ms, GError **error)
+vh_cpu_request_unplug(VhQmp *qmp, const char *dev_id, guint timeout_ms, GError **error)
 {
     g_autoptr(JsonObject) args = json_object_new();
     g_autoptr(JsonNode) ret = NULL;
-    g_autoptr(JsonObject) deleted = NULL;
 
     json_object_set_string_member(args, "id", dev_id);
     ret = vh_qmp_execute(qmp, "device_del", args, timeout_ms, error);
-    if (!ret)
+    return ret != NULL;
+}
+
+typedef struct {
+    const char *dev_id;
+    VhQmpEventMatch deleted_match;
+    gpointer deleted_data;
+} UnplugEnd;
+
+static gboolean
+is_unplug_end(JsonObject *event, gpointer data)
+{
+    UnplugEnd *end = data;
+    const char *name = vh_json_string(event, "event");
+
+    if (!g_strcmp0(name, "DEVICE_DELETED"))
+        return end->deleted_match(event, end->deleted_data);
+    return !g_strcmp0(name, "DEVICE_UNPLUG_GUEST_ERROR") &&
+           vh_qmp_match_device(event, (gpointer)end->dev_id);
+}
+
+gboolean
+vh_cpu_wait_unplugged(VhQmp *qmp, const char *dev_id, VhQmpEventMatch deleted_match,
+                      gpointer deleted_data, guint timeout_ms, GError **error)
+{
+    UnplugEnd end = {
+        .dev_id = dev_id,
+        .deleted_match = deleted_match ? deleted_match : vh_qmp_match_device,
+        .deleted_data = deleted_match ? deleted_data : (gpointer)dev_id,
+    };
+    g_autoptr(JsonObject) event = vh_qmp_wait_event(qmp, NULL, is_unplug_end, &end,
+                                                    timeout_ms, error);
+
+    if (!event) {
+        g_prefix_error(error, "unplug of %s: ", dev_id);
         return FALSE;
-    deleted = vh_qmp_wait_event(qmp, "DEVICE_DELETED", vh_qmp_match_device,
-                                (gpointer)dev_id, timeout_ms, error);
-    return deleted != NULL;
+    }
+    if (g_strcmp0(vh_json_string(event, "event"), "DEVICE_DELETED")) {
+        g_set_error(error, VH_ERROR, VH_ERROR_REFUSED,
+                    "the guest refused to eject vCPU %s (DEVICE_UNPLUG_GUEST_ERROR): it "
+                    "keeps the vCPU", dev_id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vh_cpu_unplug(VhQmp *qmp, const char *dev_id, guint timeout_ms, GError **error)
+{
+    return vh_cpu_request_unplug(qmp, dev_id, timeout_ms, error) &&
+           vh_cpu_wait_unplugged(qmp, dev_id, NULL, NULL, timeout_ms, error);
 }

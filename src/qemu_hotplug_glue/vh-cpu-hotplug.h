@@ -24,10 +24,19 @@ JsonObject *vh_cpu_slot_device_args(VhQmp *qmp, const char *prop, gint64 value,
 gboolean vh_cpu_plug(VhQmp *qmp, const char *prop, gint64 value, const char *dev_id,
                      guint timeout_ms, GError **error);
 
+/* device_del of @dev_id: QEMU asks the guest to eject it; see vh_cpu_wait_unplugged(). */
+gboolean vh_cpu_request_unplug(VhQmp *qmp, const char *dev_id, guint timeout_ms,
+                               GError **error);
+
 /*
- * Asks QEMU to unplug @dev_id and waits (the guest must eject it) for its
- * DEVICE_DELETED event.
+ * Waits for the end of a device_del of @dev_id: the DEVICE_DELETED event that
+ * @deleted_match accepts (data.device == @dev_id when NULL), or the guest's refusal
+ * (DEVICE_UNPLUG_GUEST_ERROR for @dev_id), a VH_ERROR_REFUSED error naming it.
  */
+gboolean vh_cpu_wait_unplugged(VhQmp *qmp, const char *dev_id, VhQmpEventMatch deleted_match,
+                               gpointer deleted_data, guint timeout_ms, GError **error);
+
+/* vh_cpu_request_unplug() and vh_cpu_wait_unplugged() of the device's own event. */
 gboolean vh_cpu_unplug(VhQmp *qmp, const char *dev_id, guint timeout_ms, GError **error);
 
 G_END_DECLS
