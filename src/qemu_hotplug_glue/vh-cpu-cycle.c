@@ -27,8 +27,11 @@ vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
     if (!times)
         times = &local_times;
     /* Looked up before the clock starts: the slot lookup is not part of the plug. */
-    args = vh_cpu_slot_device_args(qmp, cycle->slot_prop, cycle->slot_value, cycle->dev_id,
-                                   cycle->step_timeout_ms, error);
+    args = cycle->slot_ids
+           ? vh_cpu_slot_device_args_by_ids(qmp, cycle->slot_ids, cycle->dev_id,
+                                            cycle->step_timeout_ms, error)
+           : vh_cpu_slot_device_args(qmp, cycle->slot_prop, cycle->slot_value, cycle->dev_id,
+                                     cycle->step_timeout_ms, error);
     if (!args)
         return FALSE;
     start = g_get_monotonic_time();
@@ -38,6 +41,8 @@ vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
         return FALSE;
     }
     times->add_reply = ms_since(start);
+    if (!guest)
+        return TRUE;
     if (!vh_guest_cpus_wait_enabled(guest, cycle->guest_cpu, TRUE, cycle->step_timeout_ms,
                                     error)) {
         g_prefix_error(error, "vCPU %s (guest cpu %u) was plugged but the guest did not "
@@ -78,6 +83,8 @@ vh_cpu_take_down(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
                                cycle->step_timeout_ms, error))
         return FALSE;
     times->deleted = ms_since(start);
+    if (!guest)
+        return TRUE;
     /* The next plug must start from a guest that has let go of the CPU. */
     if (!vh_guest_cpus_wait_enabled(guest, cycle->guest_cpu, FALSE, cycle->step_timeout_ms,
                                     error)) {

@@ -24,6 +24,7 @@ typedef enum {
 typedef struct {
     const char *slot_prop;      /* the slot's id property, e.g. "core-id" */
     gint64 slot_value;
+    const gint64 *slot_ids;     /* or, when set, all its topology ids (vh-cpu-slots.h) */
     guint guest_cpu;            /* the guest's number (cpuN) of that slot's vCPU */
     const char *dev_id;         /* the device id, "vcpuN" as libvirt names them */
     guint step_timeout_ms;      /* each step's bound */
@@ -46,12 +47,15 @@ typedef struct {
     double deleted;     /* device_del sent -> DEVICE_DELETED */
 } VhCpuCycleTimes;
 
-/* Plug -> enabled -> online. @times may be NULL. Errors name the step and the vCPU. */
+/*
+ * Plug -> enabled -> online. @times may be NULL. Errors name the step and the vCPU.
+ * With no @guest (nothing sees into it), only the plug: the guest's steps are skipped.
+ */
 gboolean vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
                          VhCpuCycleTimes *times, GError **error);
 
 /*
- * Unplug -> gone. Events queued before the device_del are dropped first, so that
+ * Unplug -> gone (with no @guest, -> DEVICE_DELETED). Events queued before the device_del are dropped first, so that
  * only this request's DEVICE_DELETED ends it (ids are reused cycle after cycle).
  * The guest's refusal to eject is a VH_ERROR_REFUSED error naming the vCPU.
  */

@@ -20,6 +20,11 @@ G_BEGIN_DECLS
 JsonObject *vh_cpu_slot_device_args(VhQmp *qmp, const char *prop, gint64 value,
                                     const char *dev_id, guint timeout_ms, GError **error);
 
+/* The same for the slot with topology ids @ids (vh-cpu-slots.h: socket, cluster,
+ * core, thread; -1 for an id the machine does not use). */
+JsonObject *vh_cpu_slot_device_args_by_ids(VhQmp *qmp, const gint64 ids[4], const char *dev_id,
+                                           guint timeout_ms, GError **error);
+
 /* Plugs the vCPU of slot @prop = @value as @dev_id. */
 gboolean vh_cpu_plug(VhQmp *qmp, const char *prop, gint64 value, const char *dev_id,
                      guint timeout_ms, GError **error);
