@@ -62,7 +62,7 @@ test_help(void)
 static void
 test_command_help(void)
 {
-    const char *commands[] = { "status", "set" };
+    const char *commands[] = { "status", "set", "check" };
 
     for (guint i = 0; i < G_N_ELEMENTS(commands); i++) {
         g_auto(CliRun) run = { 0 };
@@ -315,6 +315,133 @@ test_silent_agent(Fixture *f, gconstpointer data)
     g_assert_nonnull(strstr(run.err, "no QEMU guest agent answered"));
 }
 
+/* A domain XML of fixtures/domains. */
+static char *
+domain_fixture(const char *name)
+{
+    return g_build_filename(g_getenv("VCPUHP_FIXTURES"), "domains", name, NULL);
+}
+
+static void
+test_check_ready(void)
+{
+    g_autofree char *xml = domain_fixture("ready.xml");
+    g_auto(CliRun) text = { 0 };
+    g_auto(CliRun) json = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    cli_run(&text, "check", xml, NULL);
+    g_assert_cmpint(text.status, ==, 0);
+    g_assert_nonnull(strstr(text.out, "hp ("));
+    g_assert_nonnull(strstr(text.out, "): hotplug-ready\n"));
+    cli_run(&json, "check", "--output=json", xml, NULL);
+    g_assert_cmpint(json.status, ==, 0);
+    root = cli_json_valid(json.out, "vcpuhp-check.schema.json");
+    g_assert_true(vh_json_bool(json_node_get_object(root), "ready", FALSE));
+    g_assert_cmpuint(json_array_get_length(vh_json_array(json_node_get_object(root), "checks")),
+                     ==, 7);
+}
+
+/* The check @id of a vcpuhp check JSON report. */
+static JsonObject *
+find_check(JsonNode *root, const char *id)
+{
+    JsonArray *checks = vh_json_array(json_node_get_object(root), "checks");
+
+    for (guint i = 0; i < json_array_get_length(checks); i++)
+        if (!g_strcmp0(vh_json_string(vh_json_array_object(checks, i), "check"), id))
+            return vh_json_array_object(checks, i);
+    g_error("no check %s", id);
+}
+
+static void
+test_check_problems_and_fixes(void)
+{
+    static const char *const expected[][2] = {
+        { "machine", "machine='virt-10.0-vcpuhp'" },
+        { "gic", "<gic version='3'/>" },
+        { "acpi", "<acpi/>" },
+        { "uefi", "<os firmware='efi'>" },
+        { "topology", "threads='1'" },
+        { "vcpus", "<vcpu current='2'>4</vcpu>" },
+    };
+    g_autofree char *xml = domain_fixture("nothing-right.xml");
+    g_auto(CliRun) text = { 0 };
+    g_auto(CliRun) json = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    cli_run(&text, "check", xml, NULL);
+    g_assert_cmpint(text.status, ==, 4);
+    g_assert_nonnull(strstr(text.out, "not hotplug-ready, 6 problems"));
+    g_assert_nonnull(strstr(text.out, "released machine type virt-10.0"));
+    cli_run(&json, "check", "-o", "json", xml, NULL);
+    g_assert_cmpint(json.status, ==, 4);
+    root = cli_json_valid(json.out, "vcpuhp-check.schema.json");
+    g_assert_false(vh_json_bool(json_node_get_object(root), "ready", TRUE));
+    g_assert_true(vh_json_bool(find_check(root, "arch"), "ok", FALSE));
+    for (guint i = 0; i < G_N_ELEMENTS(expected); i++) {
+        JsonObject *check = find_check(root, expected[i][0]);
+
+        g_assert_false(vh_json_bool(check, "ok", TRUE));
+        if (!strstr(vh_json_string(check, "fix"), expected[i][1]))
+            g_error("check %s: fix \"%s\" lacks \"%s\"", expected[i][0],
+                    vh_json_string(check, "fix"), expected[i][1]);
+    }
+}
+
+static void
+test_check_other_arch(void)
+{
+    g_autofree char *xml = domain_fixture("x86.xml");
+    g_auto(CliRun) run = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    cli_run(&run, "check", "-o", "json", xml, NULL);
+    g_assert_cmpint(run.status, ==, 4);
+    root = cli_json_valid(run.out, "vcpuhp-check.schema.json");
+    g_assert_false(vh_json_bool(find_check(root, "arch"), "ok", TRUE));
+    /* A pflash loader is UEFI too. */
+    g_assert_true(vh_json_bool(find_check(root, "uefi"), "ok", FALSE));
+}
+
+static void
+test_check_bad_input(void)
+{
+    g_autofree char *network = domain_fixture("not-a-domain.xml");
+    g_autofree char *broken = domain_fixture("not-well-formed.xml");
+    g_auto(CliRun) not_domain = { 0 };
+    g_auto(CliRun) not_xml = { 0 };
+    g_auto(CliRun) missing = { 0 };
+    g_auto(CliRun) no_argument = { 0 };
+
+    cli_run(&not_domain, "check", network, NULL);
+    g_assert_cmpint(not_domain.status, ==, 1);
+    g_assert_nonnull(strstr(not_domain.err, "root element is not <domain>"));
+    cli_run(&not_xml, "check", broken, NULL);
+    g_assert_cmpint(not_xml.status, ==, 1);
+    g_assert_nonnull(strstr(not_xml.err, "not well-formed XML"));
+    /* Not a file: a domain name, which no libvirt here knows. */
+    cli_run(&missing, "check", "--connect", "test:///default", "no-such-domain", NULL);
+    g_assert_cmpint(missing.status, ==, 3);
+    g_assert_nonnull(strstr(missing.err, "no-such-domain is neither a file nor a domain"));
+    cli_run(&no_argument, "check", NULL);
+    g_assert_cmpint(no_argument.status, ==, 2);
+}
+
+/* libvirt's test driver defines a domain "test" (i686, no hotplug) in-process. */
+static void
+test_check_defined_domain(void)
+{
+    g_auto(CliRun) run = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    cli_run(&run, "check", "--connect", "test:///default", "test", "-o", "json", NULL);
+    g_assert_cmpint(run.status, ==, 4);
+    root = cli_json_valid(run.out, "vcpuhp-check.schema.json");
+    g_assert_cmpstr(vh_json_string(json_node_get_object(root), "domain"), ==, "test");
+    g_assert_false(vh_json_bool(find_check(root, "arch"), "ok", TRUE));
+}
+
 #define ADD_VM_TEST(path, func) \
     g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -338,5 +465,10 @@ main(int argc, char **argv)
     ADD_VM_TEST("/cli/set/guest-refuses-online", test_set_guest_refuses_online);
     ADD_VM_TEST("/cli/set/guest-refuses-eject", test_set_guest_refuses_eject);
     ADD_VM_TEST("/cli/status/silent-agent", test_silent_agent);
+    g_test_add_func("/cli/check/ready", test_check_ready);
+    g_test_add_func("/cli/check/problems-and-fixes", test_check_problems_and_fixes);
+    g_test_add_func("/cli/check/other-arch", test_check_other_arch);
+    g_test_add_func("/cli/check/bad-input", test_check_bad_input);
+    g_test_add_func("/cli/check/defined-domain", test_check_defined_domain);
     return g_test_run();
 }
