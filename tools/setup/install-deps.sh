@@ -23,6 +23,8 @@ host_pkgs=(
     libjson-glib-dev
     # the unit tests of the vcpuhp tool check its JSON against schemas/
     python3-jsonschema
+    # its man page (rst2man: python3-docutils, above) and message catalogues
+    gettext
     # the lab guests' shell, for the unit tests of tools/lab/guest-init.sh
     busybox-static
     # the arm64 QEMU of the nested ARM KVM lab, cross-compiled (multiarch -dev packages;
