@@ -1,6 +1,5 @@
 #include "vh-cpu-cycle.h"
 
-#include "vh-cpu-hotplug.h"
 #include "vh-error.h"
 
 static gboolean
@@ -16,27 +15,15 @@ ms_since(gint64 start_us)
 }
 
 gboolean
-vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
-                VhCpuCycleTimes *times, GError **error)
+vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
+                   VhCpuCycleTimes *times, GError **error)
 {
     VhCpuCycleTimes local_times;
-    g_autoptr(JsonObject) args = NULL;
-    g_autoptr(JsonNode) ret = NULL;
-    gint64 start;
+    gint64 start = 0;
 
     if (!times)
         times = &local_times;
-    /* Looked up before the clock starts: the slot lookup is not part of the plug. */
-    args = cycle->slot_ids
-           ? vh_cpu_slot_device_args_by_ids(qmp, cycle->slot_ids, cycle->dev_id,
-                                            cycle->step_timeout_ms, error)
-           : vh_cpu_slot_device_args(qmp, cycle->slot_prop, cycle->slot_value, cycle->dev_id,
-                                     cycle->step_timeout_ms, error);
-    if (!args)
-        return FALSE;
-    start = g_get_monotonic_time();
-    ret = vh_qmp_execute(qmp, "device_add", args, cycle->step_timeout_ms, error);
-    if (!ret) {
+    if (!host->ops->plug(host, cycle, &start, error)) {
         g_prefix_error(error, "plugging vCPU %s: ", cycle->dev_id);
         return FALSE;
     }
@@ -64,23 +51,20 @@ vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
 }
 
 gboolean
-vh_cpu_take_down(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
-                 VhCpuCycleTimes *times, GError **error)
+vh_cpu_take_down_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
+                    VhCpuCycleTimes *times, GError **error)
 {
     VhCpuCycleTimes local_times;
-    gint64 start;
+    gint64 start = 0;
 
     if (!times)
         times = &local_times;
-    vh_qmp_clear_events(qmp);
-    start = g_get_monotonic_time();
-    if (!vh_cpu_request_unplug(qmp, cycle->dev_id, cycle->step_timeout_ms, error)) {
+    if (!host->ops->request_unplug(host, cycle, &start, error)) {
         g_prefix_error(error, "unplugging vCPU %s: ", cycle->dev_id);
         return FALSE;
     }
     times->del_reply = ms_since(start);
-    if (!vh_cpu_wait_unplugged(qmp, cycle->dev_id, cycle->deleted_match, cycle->deleted_data,
-                               cycle->step_timeout_ms, error))
+    if (!host->ops->wait_unplugged(host, cycle, error))
         return FALSE;
     times->deleted = ms_since(start);
     if (!guest)
@@ -93,6 +77,24 @@ vh_cpu_take_down(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
         return FALSE;
     }
     return step_done(cycle, VH_CPU_STEP_GONE, error);
+}
+
+gboolean
+vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
+                VhCpuCycleTimes *times, GError **error)
+{
+    g_autoptr(VhCpuHost) host = vh_qmp_cpu_host_new(qmp);
+
+    return vh_cpu_bring_up_on(host, guest, cycle, times, error);
+}
+
+gboolean
+vh_cpu_take_down(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
+                 VhCpuCycleTimes *times, GError **error)
+{
+    g_autoptr(VhCpuHost) host = vh_qmp_cpu_host_new(qmp);
+
+    return vh_cpu_take_down_on(host, guest, cycle, times, error);
 }
 
 gboolean

@@ -9,6 +9,7 @@
 
 #include <glib.h>
 
+#include "vh-cpu-host.h"
 #include "vh-guest-cpus.h"
 #include "vh-qmp.h"
 
@@ -21,11 +22,12 @@ typedef enum {
     VH_CPU_STEP_GONE,       /* unplugged, and the guest no longer shows it */
 } VhCpuStep;
 
-typedef struct {
+struct VhCpuCycle {
     const char *slot_prop;      /* the slot's id property, e.g. "core-id" */
     gint64 slot_value;
     const gint64 *slot_ids;     /* or, when set, all its topology ids (vh-cpu-slots.h) */
-    guint guest_cpu;            /* the guest's number (cpuN) of that slot's vCPU */
+    guint guest_cpu;            /* the guest's number (cpuN) of that slot's vCPU, which is
+                                 * also libvirt's vCPU id */
     const char *dev_id;         /* the device id, "vcpuN" as libvirt names them */
     guint step_timeout_ms;      /* each step's bound */
     /* What ends an unplug: DEVICE_DELETED with data.device == dev_id when NULL
@@ -36,7 +38,7 @@ typedef struct {
      * NULL. Returning FALSE stops the cycle there with its error. */
     gboolean (*on_step)(VhCpuStep step, gpointer data, GError **error);
     gpointer on_step_data;
-} VhCpuCycle;
+};
 
 /* How long each step took, in milliseconds, for the benchmark. */
 typedef struct {
@@ -55,8 +57,9 @@ gboolean vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle
                          VhCpuCycleTimes *times, GError **error);
 
 /*
- * Unplug -> gone (with no @guest, -> DEVICE_DELETED). Events queued before the device_del are dropped first, so that
- * only this request's DEVICE_DELETED ends it (ids are reused cycle after cycle).
+ * Unplug -> gone (with no @guest, -> DEVICE_DELETED). Events queued before the
+ * device_del are dropped first, so that only this request's DEVICE_DELETED ends it
+ * (ids are reused cycle after cycle).
  * The guest's refusal to eject is a VH_ERROR_REFUSED error naming the vCPU.
  */
 gboolean vh_cpu_take_down(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
@@ -65,5 +68,11 @@ gboolean vh_cpu_take_down(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycl
 /* vh_cpu_bring_up() and vh_cpu_take_down(). */
 gboolean vh_cpu_cycle_run(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,
                           VhCpuCycleTimes *times, GError **error);
+
+/* The same through any host (vh-cpu-host.h): the functions above use QMP's. */
+gboolean vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
+                            VhCpuCycleTimes *times, GError **error);
+gboolean vh_cpu_take_down_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
+                             VhCpuCycleTimes *times, GError **error);
 
 G_END_DECLS

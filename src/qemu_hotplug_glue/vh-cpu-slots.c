@@ -40,6 +40,15 @@ slot_clear(gpointer data)
     g_free(slot->dev_id);
 }
 
+GArray *
+vh_cpu_slots_new(void)
+{
+    GArray *slots = g_array_new(FALSE, TRUE, sizeof(VhCpuSlot));
+
+    g_array_set_clear_func(slots, slot_clear);
+    return slots;
+}
+
 static gint
 compare_slots(gconstpointer a, gconstpointer b)
 {
@@ -55,9 +64,8 @@ GArray *
 vh_cpu_slots_from_json(JsonNode *node, GError **error)
 {
     JsonArray *arr = node && JSON_NODE_HOLDS_ARRAY(node) ? json_node_get_array(node) : NULL;
-    g_autoptr(GArray) slots = g_array_new(FALSE, TRUE, sizeof(VhCpuSlot));
+    g_autoptr(GArray) slots = vh_cpu_slots_new();
 
-    g_array_set_clear_func(slots, slot_clear);
     if (!arr) {
         g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
                     "query-hotpluggable-cpus: the reply is not an array");
@@ -77,6 +85,7 @@ vh_cpu_slots_from_json(JsonNode *node, GError **error)
             slot.ids[id] = vh_json_int(props, id_names[id], -1);
         slot.type = g_strdup(vh_json_string(obj, "type"));
         slot.qom_path = g_strdup(vh_json_string(obj, "qom-path"));
+        slot.plugged = slot.qom_path != NULL;
         if (slot.qom_path && g_str_has_prefix(slot.qom_path, PERIPHERAL_PREFIX))
             slot.dev_id = g_strdup(slot.qom_path + strlen(PERIPHERAL_PREFIX));
         g_array_append_val(slots, slot);
@@ -102,6 +111,6 @@ vh_cpu_slots_plugged(GArray *slots)
     guint n = 0;
 
     for (guint i = 0; i < slots->len; i++)
-        n += g_array_index(slots, VhCpuSlot, i).qom_path != NULL;
+        n += g_array_index(slots, VhCpuSlot, i).plugged;
     return n;
 }

@@ -30,12 +30,16 @@ gboolean vh_slot_props_match(JsonObject *props, const gint64 ids[VH_SLOT_N_IDS])
 
 typedef struct {
     gint64 ids[VH_SLOT_N_IDS];
-    char *type;         /* the CPU device's type, e.g. "max-arm-cpu" */
-    char *qom_path;     /* NULL while the slot is empty */
+    char *type;         /* the CPU device's type, e.g. "max-arm-cpu"; NULL when unknown */
+    gboolean plugged;   /* a vCPU is in the slot */
+    char *qom_path;     /* its QOM path, when QEMU told */
     char *dev_id;       /* the device id of a vCPU plugged with device_add; NULL for
                          * an empty slot or a vCPU of the command line (-smp) */
     guint guest_cpu;    /* the slot's position: the guest's cpuN */
 } VhCpuSlot;
+
+/* An empty array of slots that frees their strings (for the producers of slots). */
+GArray *vh_cpu_slots_new(void);
 
 /* Slots sorted by topology ids (GArray of VhCpuSlot, cleared on free). */
 GArray *vh_cpu_slots_query(VhQmp *qmp, guint timeout_ms, GError **error);

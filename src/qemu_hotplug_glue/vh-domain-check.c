@@ -1,43 +1,11 @@
 #include "vh-domain-check.h"
 
 #include <glib/gi18n.h>
-#include <libxml/parser.h>
-#include <libxml/xpath.h>
 
-#include "vh-error.h"
+#include "vh-xml.h"
 
 /* The machine type of the series (vmm/), which the "virt" alias names. */
 #define HOTPLUG_MACHINE "virt-10.0-vcpuhp"
-
-typedef struct {
-    xmlDoc *doc;
-    xmlXPathContext *xpath;
-} DomainXml;
-
-/* The string value of @expr (an XPath string expression), or NULL when empty. */
-static char *
-xpath_string(DomainXml *dom, const char *expr)
-{
-    g_autofree char *wrapped = g_strdup_printf("string(%s)", expr);
-    xmlXPathObject *obj = xmlXPathEvalExpression((const xmlChar *)wrapped, dom->xpath);
-    char *value = NULL;
-
-    if (obj && obj->type == XPATH_STRING && obj->stringval && *obj->stringval)
-        value = g_strdup((const char *)obj->stringval);
-    xmlXPathFreeObject(obj);
-    return value;
-}
-
-static gboolean
-xpath_exists(DomainXml *dom, const char *expr)
-{
-    g_autofree char *wrapped = g_strdup_printf("boolean(%s)", expr);
-    xmlXPathObject *obj = xmlXPathEvalExpression((const xmlChar *)wrapped, dom->xpath);
-    gboolean exists = obj && obj->type == XPATH_BOOLEAN && obj->boolval;
-
-    xmlXPathFreeObject(obj);
-    return exists;
-}
 
 static void
 check_clear(gpointer data)
@@ -61,9 +29,9 @@ add_check(GArray *checks, const char *id, char *found, char *problem, char *fix)
 }
 
 static void
-check_arch(DomainXml *dom, GArray *checks)
+check_arch(VhXml *dom, GArray *checks)
 {
-    char *arch = xpath_string(dom, "/domain/os/type/@arch");
+    char *arch = vh_xml_string(dom, "/domain/os/type/@arch");
 
     if (!g_strcmp0(arch, "aarch64"))
         add_check(checks, "arch", arch, NULL, NULL);
@@ -74,9 +42,9 @@ check_arch(DomainXml *dom, GArray *checks)
 }
 
 static void
-check_machine(DomainXml *dom, GArray *checks)
+check_machine(VhXml *dom, GArray *checks)
 {
-    char *machine = xpath_string(dom, "/domain/os/type/@machine");
+    char *machine = vh_xml_string(dom, "/domain/os/type/@machine");
 
     /* libvirt writes the alias's target when it defines the domain; an XML
      * without a machine gets the default, the alias. */
@@ -94,9 +62,9 @@ check_machine(DomainXml *dom, GArray *checks)
 }
 
 static void
-check_gic(DomainXml *dom, GArray *checks)
+check_gic(VhXml *dom, GArray *checks)
 {
-    char *version = xpath_string(dom, "/domain/features/gic/@version");
+    char *version = vh_xml_string(dom, "/domain/features/gic/@version");
 
     if (!g_strcmp0(version, "3"))
         add_check(checks, "gic", version, NULL, NULL);
@@ -110,9 +78,9 @@ check_gic(DomainXml *dom, GArray *checks)
 }
 
 static void
-check_acpi(DomainXml *dom, GArray *checks)
+check_acpi(VhXml *dom, GArray *checks)
 {
-    if (xpath_exists(dom, "/domain/features/acpi"))
+    if (vh_xml_exists(dom, "/domain/features/acpi"))
         add_check(checks, "acpi", g_strdup("<acpi/>"), NULL, NULL);
     else
         add_check(checks, "acpi", NULL,
@@ -121,10 +89,10 @@ check_acpi(DomainXml *dom, GArray *checks)
 }
 
 static void
-check_uefi(DomainXml *dom, GArray *checks)
+check_uefi(VhXml *dom, GArray *checks)
 {
-    char *firmware = xpath_string(dom, "/domain/os/@firmware");
-    char *loader = xpath_string(dom, "/domain/os/loader");
+    char *firmware = vh_xml_string(dom, "/domain/os/@firmware");
+    char *loader = vh_xml_string(dom, "/domain/os/loader");
 
     if (!g_strcmp0(firmware, "efi") || loader) {
         add_check(checks, "uefi", loader ? loader : firmware, NULL, NULL);
@@ -138,9 +106,9 @@ check_uefi(DomainXml *dom, GArray *checks)
 }
 
 static void
-check_topology(DomainXml *dom, GArray *checks)
+check_topology(VhXml *dom, GArray *checks)
 {
-    char *threads = xpath_string(dom, "/domain/cpu/topology/@threads");
+    char *threads = vh_xml_string(dom, "/domain/cpu/topology/@threads");
 
     if (!threads || !g_strcmp0(threads, "1"))
         add_check(checks, "topology", threads, NULL, NULL);
@@ -152,10 +120,10 @@ check_topology(DomainXml *dom, GArray *checks)
 }
 
 static void
-check_vcpus(DomainXml *dom, GArray *checks)
+check_vcpus(VhXml *dom, GArray *checks)
 {
-    g_autofree char *max_text = xpath_string(dom, "normalize-space(/domain/vcpu)");
-    g_autofree char *current_text = xpath_string(dom, "/domain/vcpu/@current");
+    g_autofree char *max_text = vh_xml_string(dom, "normalize-space(/domain/vcpu)");
+    g_autofree char *current_text = vh_xml_string(dom, "/domain/vcpu/@current");
     guint64 max = 0, current = 0;
 
     if (!max_text || !g_ascii_string_to_unsigned(max_text, 10, 1, G_MAXUINT, &max, NULL)) {
@@ -185,32 +153,20 @@ VhDomainReport *
 vh_domain_check_xml(const char *xml, gsize len, GError **error)
 {
     g_autoptr(VhDomainReport) report = g_new0(VhDomainReport, 1);
-    DomainXml dom = { 0 };
+    g_autoptr(VhXml) dom = vh_xml_parse(xml, len, "domain", error);
 
-    /* No network, no entities: the XML is input, perhaps not the user's own. */
-    dom.doc = xmlReadMemory(xml, (int)MIN(len, G_MAXINT), "domain.xml", NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (!dom.doc || !xmlDocGetRootElement(dom.doc) ||
-        xmlStrcmp(xmlDocGetRootElement(dom.doc)->name, (const xmlChar *)"domain")) {
-        g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
-                    dom.doc ? _("not a libvirt domain's XML: the root element is not <domain>")
-                            : _("not well-formed XML"));
-        xmlFreeDoc(dom.doc);
+    if (!dom)
         return NULL;
-    }
-    dom.xpath = xmlXPathNewContext(dom.doc);
-    report->name = xpath_string(&dom, "/domain/name");
+    report->name = vh_xml_string(dom, "/domain/name");
     report->checks = g_array_new(FALSE, TRUE, sizeof(VhDomainCheck));
     g_array_set_clear_func(report->checks, check_clear);
-    check_arch(&dom, report->checks);
-    check_machine(&dom, report->checks);
-    check_gic(&dom, report->checks);
-    check_acpi(&dom, report->checks);
-    check_uefi(&dom, report->checks);
-    check_topology(&dom, report->checks);
-    check_vcpus(&dom, report->checks);
-    xmlXPathFreeContext(dom.xpath);
-    xmlFreeDoc(dom.doc);
+    check_arch(dom, report->checks);
+    check_machine(dom, report->checks);
+    check_gic(dom, report->checks);
+    check_acpi(dom, report->checks);
+    check_uefi(dom, report->checks);
+    check_topology(dom, report->checks);
+    check_vcpus(dom, report->checks);
     return g_steal_pointer(&report);
 }
 

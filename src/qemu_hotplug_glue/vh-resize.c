@@ -45,7 +45,7 @@ vh_resize_plan(GArray *slots, guint target, GError **error)
         const VhCpuSlot *slot = &g_array_index(slots, VhCpuSlot, i);
         g_autofree char *dev_id = g_strdup_printf("vcpu%u", slot->guest_cpu);
 
-        if (!slot->qom_path)
+        if (!slot->plugged)
             add_step(plan, VH_RESIZE_PLUG, slot, dev_id);
     }
     for (guint i = slots->len; i > 0 && plugged - plan->len > target; i--) {
@@ -58,7 +58,7 @@ vh_resize_plan(GArray *slots, guint target, GError **error)
 }
 
 gboolean
-vh_resize_run(VhQmp *qmp, VhGuestCpus *guest, GArray *plan, guint step_timeout_ms,
+vh_resize_run(VhCpuHost *host, VhGuestCpus *guest, GArray *plan, guint step_timeout_ms,
               VhResizeProgress progress, gpointer data, guint *done, GError **error)
 {
     if (done)
@@ -70,8 +70,8 @@ vh_resize_run(VhQmp *qmp, VhGuestCpus *guest, GArray *plan, guint step_timeout_m
             .step_timeout_ms = step_timeout_ms,
         };
         gboolean ok = step->action == VH_RESIZE_PLUG
-                      ? vh_cpu_bring_up(qmp, guest, &cycle, NULL, error)
-                      : vh_cpu_take_down(qmp, guest, &cycle, NULL, error);
+                      ? vh_cpu_bring_up_on(host, guest, &cycle, NULL, error)
+                      : vh_cpu_take_down_on(host, guest, &cycle, NULL, error);
 
         if (!ok)
             return FALSE;

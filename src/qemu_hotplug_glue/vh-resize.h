@@ -7,6 +7,7 @@
 
 #include <glib.h>
 
+#include "vh-cpu-host.h"
 #include "vh-cpu-slots.h"
 #include "vh-guest-cpus.h"
 #include "vh-qmp.h"
@@ -39,12 +40,12 @@ typedef void (*VhResizeProgress)(const VhResizeStep *step, guint done, guint tot
                                  gpointer data);
 
 /*
- * Runs @plan in order, each step bounded by @step_timeout_ms; @guest may be NULL
- * (then only QEMU's side: plugged, or DEVICE_DELETED). Stops at the first step
+ * Runs @plan in order through @host, each step bounded by @step_timeout_ms; @guest
+ * may be NULL (then only the host's side: plugged, or unplugged). Stops at the first step
  * that fails, with an error naming its vCPU; *@done (may be NULL) gets the number
  * of steps that succeeded.
  */
-gboolean vh_resize_run(VhQmp *qmp, VhGuestCpus *guest, GArray *plan, guint step_timeout_ms,
+gboolean vh_resize_run(VhCpuHost *host, VhGuestCpus *guest, GArray *plan, guint step_timeout_ms,
                        VhResizeProgress progress, gpointer data, guint *done, GError **error);
 
 G_END_DECLS

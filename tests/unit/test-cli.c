@@ -442,6 +442,51 @@ test_check_defined_domain(void)
     g_assert_false(vh_json_bool(find_check(root, "arch"), "ok", TRUE));
 }
 
+/* libvirt's in-process test driver runs a domain "test" with two vCPUs, no hotplug
+ * and no agent: status and set through libvirt's API, without a daemon. */
+static void
+test_libvirt_status(void)
+{
+    g_auto(CliRun) text = { 0 };
+    g_auto(CliRun) json = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+
+    cli_run(&text, "status", "--connect", "test:///default", "test", NULL);
+    g_assert_cmpint(text.status, ==, 0);
+    g_assert_true(g_str_has_prefix(text.out, "domain test: 2 of 2 vCPUs plugged\n"));
+    cli_run(&json, "status", "-c", "test:///default", "test", "--output=json", NULL);
+    g_assert_cmpint(json.status, ==, 0);
+    root = cli_json_valid(json.out, "vcpuhp-status.schema.json");
+    g_assert_cmpstr(vh_json_string(vh_json_object(json_node_get_object(root), "vm"), "domain"),
+                    ==, "test");
+    g_assert_true(JSON_NODE_HOLDS_NULL(json_object_get_member(json_node_get_object(root),
+                                                              "guest-view")));
+    g_assert_true(json_node_get_boolean(slot_member(root, 1, "plugged")));
+    g_assert_false(json_node_get_boolean(slot_member(root, 1, "unpluggable")));
+}
+
+static void
+test_libvirt_set_and_errors(void)
+{
+    g_auto(CliRun) shrink = { 0 };
+    g_auto(CliRun) grow = { 0 };
+    g_auto(CliRun) missing = { 0 };
+    g_auto(CliRun) usage = { 0 };
+
+    cli_run(&shrink, "set", "-c", "test:///default", "test", "1", NULL);
+    g_assert_cmpint(shrink.status, ==, 1);
+    g_assert_nonnull(strstr(shrink.err, "cannot shrink below 2"));
+    cli_run(&grow, "set", "-c", "test:///default", "test", "3", NULL);
+    g_assert_cmpint(grow.status, ==, 1);
+    g_assert_nonnull(strstr(grow.err, "1 to 2 vCPUs"));
+    cli_run(&missing, "status", "-c", "test:///default", "no-such-domain", NULL);
+    g_assert_cmpint(missing.status, ==, 3);
+    g_assert_nonnull(strstr(missing.err, "no-such-domain"));
+    /* A domain and --qmp are one VM too many. */
+    cli_run(&usage, "set", "--qmp", "/x", "test", "3", NULL);
+    g_assert_cmpint(usage.status, ==, 2);
+}
+
 #define ADD_VM_TEST(path, func) \
     g_test_add(path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
 
@@ -465,6 +510,8 @@ main(int argc, char **argv)
     ADD_VM_TEST("/cli/set/guest-refuses-online", test_set_guest_refuses_online);
     ADD_VM_TEST("/cli/set/guest-refuses-eject", test_set_guest_refuses_eject);
     ADD_VM_TEST("/cli/status/silent-agent", test_silent_agent);
+    g_test_add_func("/cli/libvirt/status", test_libvirt_status);
+    g_test_add_func("/cli/libvirt/set-and-errors", test_libvirt_set_and_errors);
     g_test_add_func("/cli/check/ready", test_check_ready);
     g_test_add_func("/cli/check/problems-and-fixes", test_check_problems_and_fixes);
     g_test_add_func("/cli/check/other-arch", test_check_other_arch);

@@ -6,16 +6,8 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
-#include "vcpuhp.h"
+#include "cli-vm.h"
 #include "vh-domain-check.h"
-
-/* libvirt prints every error by default; vcpuhp says what failed itself. */
-static void
-ignore_libvirt_error(void *data, virErrorPtr error)
-{
-    (void)data;
-    (void)error;
-}
 
 /* The inactive XML of the defined domain @name (transfer full), or NULL. */
 static char *
@@ -25,7 +17,7 @@ libvirt_domain_xml(const char *uri, const char *name, GError **error)
     virDomainPtr dom = NULL;
     char *xml = NULL, *copy = NULL;
 
-    virSetErrorFunc(NULL, ignore_libvirt_error);
+    vcpuhp_libvirt_quiet();
     conn = virConnectOpenReadOnly(uri);
     dom = conn ? virDomainLookupByName(conn, name) : NULL;
     xml = dom ? virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_INACTIVE) : NULL;

@@ -39,11 +39,7 @@ set_json(VcpuhpVm *vm, guint from, guint target, GArray *plan, guint done, const
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "vm");
-    json_builder_begin_object(b);
-    json_builder_set_member_name(b, "qmp");
-    json_builder_add_string_value(b, vm->qmp_path);
-    json_builder_end_object(b);
+    vcpuhp_vm_add_json(vm, b);
     json_builder_set_member_name(b, "from");
     json_builder_add_int_value(b, from);
     json_builder_set_member_name(b, "target");
@@ -108,24 +104,25 @@ vcpuhp_cmd_set(int argc, char **argv)
     Progress progress = { 0 };
     guint target, from, done = 0;
     gboolean ok;
-    int status = vcpuhp_parse_args("set", N_("N - grow or shrink a running VM to N vCPUs"),
+    int status = vcpuhp_parse_args("set", N_("[DOMAIN] N - grow or shrink a running VM to N vCPUs"),
                                    entries, vm_entries, &progress.output, &argc, &argv);
 
     if (status >= 0)
         return status;
-    if (argc != 2 || !vm_options.qmp_path)
+    if (argc != (vm_options.qmp_path ? 2 : 3))
         return vcpuhp_fail("set", VCPUHP_EXIT_USAGE,
-                           _("usage: vcpuhp set --qmp SOCKET [--agent SOCKET] N"));
-    if (!parse_count(argv[1], &target))
+                           _("usage: vcpuhp set [--connect URI] DOMAIN N | "
+                             "vcpuhp set --qmp SOCKET [--agent SOCKET] N"));
+    if (!parse_count(argv[argc - 1], &target))
         return vcpuhp_fail("set", VCPUHP_EXIT_USAGE,
-                           _("N is a number of vCPUs, 1 or more, not \"%s\""), argv[1]);
+                           _("N is a number of vCPUs, 1 or more, not \"%s\""), argv[argc - 1]);
 
-    vm = vcpuhp_vm_open(&vm_options, &err);
+    vm = vcpuhp_vm_open(&vm_options, argv[1], &err);
     if (!vm)
         return vcpuhp_fail("set", VCPUHP_EXIT_UNREACHABLE, "%s", err->message);
     progress.quiet = quiet;
     progress.guest_seen = vm->guest != NULL;
-    slots = vh_cpu_slots_query(vm->qmp, vcpuhp_vm_timeout_ms(&vm_options), &err);
+    slots = vcpuhp_vm_slots(vm, vcpuhp_vm_timeout_ms(&vm_options), &err);
     if (!slots)
         return vcpuhp_fail("set", vcpuhp_exit_for(err), "%s", err->message);
     from = vh_cpu_slots_plugged(slots);
@@ -134,9 +131,9 @@ vcpuhp_cmd_set(int argc, char **argv)
         return vcpuhp_fail("set", VCPUHP_EXIT_FAILED, "%s", err->message);
     if (!quiet && !vm->guest && plan->len > 0 &&
         g_array_index(plan, VhResizeStep, 0).action == VH_RESIZE_PLUG)
-        fprintf(stderr, _("vcpuhp set: no --agent: the guest is not asked to bring new vCPUs "
-                          "online\n"));
-    ok = vh_resize_run(vm->qmp, vm->guest, plan, vcpuhp_vm_timeout_ms(&vm_options),
+        fprintf(stderr, _("vcpuhp set: nothing sees into the guest (no --agent, or no agent "
+                          "in the domain): it is not asked to bring new vCPUs online\n"));
+    ok = vh_resize_run(vm->host, vm->guest, plan, vcpuhp_vm_timeout_ms(&vm_options),
                        show_progress, &progress, &done, &err);
     if (progress.output == VCPUHP_OUTPUT_JSON)
         vcpuhp_print_json(set_json(vm, from, target, plan, done, ok ? NULL : err));

@@ -50,11 +50,7 @@ status_json(VcpuhpVm *vm, GArray *slots, GArray *guest_cpus)
     g_autoptr(JsonBuilder) b = json_builder_new();
 
     json_builder_begin_object(b);
-    json_builder_set_member_name(b, "vm");
-    json_builder_begin_object(b);
-    add_optional_string(b, "qmp", vm->qmp_path);
-    add_optional_string(b, "qemu-version", vh_qmp_qemu_version(vm->qmp));
-    json_builder_end_object(b);
+    vcpuhp_vm_add_json(vm, b);
     json_builder_set_member_name(b, "plugged");
     json_builder_add_int_value(b, vh_cpu_slots_plugged(slots));
     json_builder_set_member_name(b, "max");
@@ -76,10 +72,9 @@ status_json(VcpuhpVm *vm, GArray *slots, GArray *guest_cpus)
             else
                 json_builder_add_null_value(b);
         }
-        json_builder_set_member_name(b, "type");
-        json_builder_add_string_value(b, slot->type);
+        add_optional_string(b, "type", slot->type);
         json_builder_set_member_name(b, "plugged");
-        json_builder_add_boolean_value(b, slot->qom_path != NULL);
+        json_builder_add_boolean_value(b, slot->plugged);
         add_optional_string(b, "qom-path", slot->qom_path);
         add_optional_string(b, "device-id", slot->dev_id);
         json_builder_set_member_name(b, "unpluggable");
@@ -108,13 +103,17 @@ id_text(gint64 id)
 static void
 print_status(VcpuhpVm *vm, GArray *slots, GArray *guest_cpus)
 {
-    /* TRANSLATORS: the header of vcpuhp status: the VM's monitor socket, QEMU's
-     * version, plugged and possible vCPUs. */
-    printf(_("QEMU %s at %s: %u of %u vCPUs plugged\n"), vh_qmp_qemu_version(vm->qmp),
-           vm->qmp_path, vh_cpu_slots_plugged(slots), slots->len);
-    if (!guest_cpus)
+    g_autofree char *what = vcpuhp_vm_describe(vm);
+
+    /* TRANSLATORS: the header of vcpuhp status: the VM ("QEMU 10.0.13 at SOCKET",
+     * "domain NAME"), plugged and possible vCPUs. */
+    printf(_("%s: %u of %u vCPUs plugged\n"), what, vh_cpu_slots_plugged(slots), slots->len);
+    if (!guest_cpus && vm->qmp)
         printf(_("guest: not seen (give --agent to see which CPUs the guest enabled and "
                  "onlined)\n"));
+    else if (!guest_cpus)
+        printf(_("guest: not seen (the domain has no guest agent channel, or its agent does "
+                 "not answer)\n"));
     /* TRANSLATORS: column headers of vcpuhp status; keep each within its width. */
     printf("%-4s %-6s %-7s %-4s %-6s %-7s %-24s %-7s %-6s\n", _("CPU"), _("SOCKET"),
            _("CLUSTER"), _("CORE"), _("THREAD"), _("PLUGGED"), _("DEVICE"), _("ENABLED"),
@@ -127,10 +126,10 @@ print_status(VcpuhpVm *vm, GArray *slots, GArray *guest_cpus)
         g_autofree char *core = id_text(slot->ids[VH_SLOT_CORE]);
         g_autofree char *thread = id_text(slot->ids[VH_SLOT_THREAD]);
         const char *device = slot->dev_id ? slot->dev_id
-                             : slot->qom_path ? _("(boot vCPU)") : "-";
+                             : slot->plugged ? _("(boot vCPU)") : "-";
 
         printf("%-4u %-6s %-7s %-4s %-6s %-7s %-24s %-7s %-6s\n", slot->guest_cpu, socket,
-               cluster, core, thread, yes_no(TRUE, slot->qom_path != NULL), device,
+               cluster, core, thread, yes_no(TRUE, slot->plugged), device,
                yes_no(view.known, view.enabled), yes_no(view.known, view.online));
     }
 }
@@ -144,19 +143,20 @@ vcpuhp_cmd_status(int argc, char **argv)
     g_autoptr(VcpuhpVm) vm = NULL;
     g_autoptr(GArray) slots = NULL, guest_cpus = NULL;
     VcpuhpOutput output;
-    int status = vcpuhp_parse_args("status", N_("- show a running VM's vCPU slots"), NULL,
+    int status = vcpuhp_parse_args("status", N_("[DOMAIN] - show a running VM's vCPU slots"), NULL,
                                    vm_entries, &output, &argc, &argv);
 
     if (status >= 0)
         return status;
-    if (argc != 1 || !vm_options.qmp_path)
+    if (argc != (vm_options.qmp_path ? 1 : 2))
         return vcpuhp_fail("status", VCPUHP_EXIT_USAGE,
-                           _("usage: vcpuhp status --qmp SOCKET [--agent SOCKET]"));
+                           _("usage: vcpuhp status [--connect URI] DOMAIN | "
+                             "vcpuhp status --qmp SOCKET [--agent SOCKET]"));
 
-    vm = vcpuhp_vm_open(&vm_options, &err);
+    vm = vcpuhp_vm_open(&vm_options, argv[1], &err);
     if (!vm)
         return vcpuhp_fail("status", VCPUHP_EXIT_UNREACHABLE, "%s", err->message);
-    slots = vh_cpu_slots_query(vm->qmp, vcpuhp_vm_timeout_ms(&vm_options), &err);
+    slots = vcpuhp_vm_slots(vm, vcpuhp_vm_timeout_ms(&vm_options), &err);
     if (!slots)
         return vcpuhp_fail("status", vcpuhp_exit_for(err), "%s", err->message);
     if (vm->guest) {
