@@ -1,8 +1,9 @@
 /*
  * The vcpuhp tool against a real QEMU (built from vmm/) and a real arm64 guest:
- * status and set over a second QMP monitor, as a user's QEMU would offer one; the
- * guest's own masks (the lab's channel) say whether the vCPUs really came and went.
- * The lab guest runs no guest agent, so onlining is the unit tests' (fake agent).
+ * status and set over a second QMP monitor, as a user's QEMU would offer one, and
+ * with the arm64 lab's QEMU guest agent (trixie's qemu-ga) on a virtio-serial port;
+ * the guest's own masks (the lab's channel) say whether the vCPUs really came, went
+ * and came online.
  */
 #include <glib/gstdio.h>
 
@@ -56,6 +57,56 @@ test_status_and_set(void)
     g_rmdir(dir);
 }
 
+/* With the guest agent: set brings the new vCPUs online in the guest. */
+static void
+test_set_with_agent(void)
+{
+    g_autofree char *dir = g_dir_make_tmp("vcpuhp-cli-XXXXXX", NULL);
+    g_autofree char *sock = g_build_filename(dir, "qmp.sock", NULL);
+    g_autofree char *agent = g_build_filename(dir, "qga.sock", NULL);
+    g_autofree char *monitor = g_strdup_printf("unix:%s,server=on,wait=off", sock);
+    g_autofree char *chardev = g_strdup_printf("socket,id=qga,path=%s,server=on,wait=off", agent);
+    const char *extra[] = {
+        "-qmp", monitor, "-device", "virtio-serial-pci,id=vs", "-chardev", chardev,
+        "-device", "virtserialport,bus=vs.0,chardev=qga,name=org.qemu.guest_agent.0", NULL,
+    };
+    VhLabGuestConfig config = lab_config(VH_GUEST_ARM64, "cpus=2,maxcpus=6");
+    g_autoptr(VhLabVm) vm = NULL;
+    g_auto(CliRun) grow = { 0 }, status = { 0 }, shrink = { 0 };
+    g_autoptr(JsonNode) root = NULL;
+    g_autofree char *online = NULL, *gone = NULL;
+    JsonArray *slots;
+
+    config.extra_args = extra;
+    vm = lab_boot(&config);
+
+    cli_run(&grow, "set", "--qmp", sock, "--agent", agent, "4", NULL);
+    g_assert_cmpint(grow.status, ==, 0);
+    g_assert_nonnull(strstr(grow.err, "[2/2] vcpu3 (guest cpu 3): plugged, enabled and online"));
+    /* set returned once the agent had onlined them: no wait here. */
+    online = lab_run_ok(vm, "cat /sys/devices/system/cpu/online");
+    g_assert_cmpstr(online, ==, "0-3");
+
+    cli_run(&status, "status", "--qmp", sock, "--agent", agent, "-o", "json", NULL);
+    g_assert_cmpint(status.status, ==, 0);
+    root = cli_json_valid(status.out, "vcpuhp-status.schema.json");
+    g_assert_cmpstr(vh_json_string(json_node_get_object(root), "guest-view"), ==, "agent");
+    slots = vh_json_array(json_node_get_object(root), "slots");
+    g_assert_true(vh_json_bool(vh_json_array_object(slots, 3), "online", FALSE));
+    g_assert_false(vh_json_bool(vh_json_array_object(slots, 4), "enabled", TRUE));
+
+    cli_run(&shrink, "set", "--qmp", sock, "--agent", agent, "2", NULL);
+    g_assert_cmpint(shrink.status, ==, 0);
+    /* set waited, through the agent, for the guest to let go of them. */
+    gone = lab_run_ok(vm, "cat /sys/devices/system/cpu/enabled");
+    g_assert_cmpstr(gone, ==, "0-1");
+
+    g_clear_pointer(&vm, vh_lab_vm_free);
+    g_unlink(sock);
+    g_unlink(agent);
+    g_rmdir(dir);
+}
+
 /* A QEMU whose machine cannot hotplug (a released type): set fails and says why. */
 static void
 test_set_refused_by_qemu(void)
@@ -87,6 +138,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/cli-qmp/status-and-set", test_status_and_set);
+    g_test_add_func("/cli-qmp/set-with-agent", test_set_with_agent);
     g_test_add_func("/cli-qmp/set-refused-by-qemu", test_set_refused_by_qemu);
     return g_test_run();
 }

@@ -3,8 +3,9 @@
 # session daemon, as nobody) runs the lab's aarch64 domain on the QEMU built from
 # vmm/ with <vcpu current='2'>6</vcpu>; vcpuhp check, status and set drive it by
 # name through libvirt's API, and the guest's masks (its serial command channel)
-# say whether the vCPUs really came and went. The lab guest has no agent, so
-# status and set see the host's side only. TAP output.
+# say whether the vCPUs really came and went. A second domain has a guest agent
+# channel (the arm64 lab runs qemu-ga): there set brings the vCPUs online through
+# libvirt's agent calls. TAP output.
 set -uo pipefail
 . "$(dirname "$0")/lib-libvirt.sh"
 : "${VCPUHP_CLI:?run through meson test}" "${VCPUHP_VALIDATOR:?}" "${VCPUHP_SCHEMAS:?}"
@@ -51,4 +52,25 @@ check "libvirt counts 2 live vCPUs" test "$(live_vcpus)" = 2
 check "the guest's enabled mask is 0-1" test "$(guest 'wait_cpu_mask enabled 2 no 300')" = 0-1
 check "vcpuhp set hp 1 exits 1: boot vCPUs stay" exits 1 vcpuhp set hp 1
 check "the domain still runs" test "$(virsh domstate hp)" = running
+
+# The same domain with a guest agent channel.
+check "libvirt stops the domain" virsh destroy hp
+check "libvirt forgets it (a definition with a channel takes its name)" virsh undefine hp --nvram
+sed "s|</devices>|<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel></devices>|" \
+    "$tmp/hp.xml" > "$tmp/hp-agent.xml"
+check "libvirt defines it with an agent channel" virsh define "$tmp/hp-agent.xml"
+check "libvirt starts it" virsh start hp
+check "the guest boots to its command channel" wait_guest
+# The agent starts with the guest's init; libvirt sees it once it answered a sync.
+agent_up() { for _ in $(seq 30); do virsh guestvcpus hp >/dev/null 2>&1 && return 0; sleep 1; done; return 1; }
+check "libvirt reaches the guest agent" agent_up
+check "vcpuhp status sees into the guest" valid vcpuhp-status.schema.json vcpuhp status hp -o json
+check "vcpuhp status: guest view is libvirt's agent" \
+    output_has '"guest-view" : "libvirt-agent"' vcpuhp status hp -o json
+check "vcpuhp set hp 4 brings them online" \
+    output_has "\[2/2\] vcpu3 (guest cpu 3): plugged, enabled and online" vcpuhp set hp 4
+check "the guest's online mask is 0-3" test "$(mask online)" = 0-3
+check "vcpuhp set hp 2" vcpuhp set hp 2
+check "the guest's enabled and online masks are 0-1" \
+    test "$(mask enabled) $(mask online)" = "0-1 0-1"
 finish
