@@ -1,5 +1,6 @@
 #include "vh-agent.h"
 
+#include <glib/gi18n.h>
 #include <unistd.h>
 
 #include "vh-error.h"
@@ -77,8 +78,9 @@ agent_set_online(VhGuestCpus *self, guint cpu, gboolean online, guint timeout_ms
         return TRUE;
     g_set_error(error, VH_ERROR, local && local->code != VH_ERROR_COMMAND ? local->code
                                                                          : VH_ERROR_REFUSED,
-                "the guest refused to bring cpu %u %s%s%s", cpu, online ? "online" : "offline",
-                local ? ": " : "", local ? local->message : "");
+                online ? _("the guest refused to bring cpu %u online: %s")
+                       : _("the guest refused to take cpu %u offline: %s"),
+                cpu, local ? local->message : _("it processed none"));
     return FALSE;
 }
 
@@ -117,7 +119,7 @@ vh_agent_new(int fd, guint timeout_ms, GError **error)
     json_object_set_int_member(args, "id", token);
     ret = vh_qmp_execute(agent->qmp, "guest-sync", args, timeout_ms, error);
     if (!ret) {
-        g_prefix_error(error, "no QEMU guest agent answered: ");
+        g_prefix_error(error, _("no QEMU guest agent answered: "));
         return NULL;
     }
     if (!JSON_NODE_HOLDS_VALUE(ret) || json_node_get_int(ret) != token) {

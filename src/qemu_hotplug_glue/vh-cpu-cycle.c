@@ -1,5 +1,6 @@
 #include "vh-cpu-cycle.h"
 
+#include <glib/gi18n.h>
 #include "vh-error.h"
 
 static gboolean
@@ -24,7 +25,7 @@ vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
     if (!times)
         times = &local_times;
     if (!host->ops->plug(host, cycle, &start, error)) {
-        g_prefix_error(error, "plugging vCPU %s: ", cycle->dev_id);
+        g_prefix_error(error, _("plugging vCPU %s: "), cycle->dev_id);
         return FALSE;
     }
     times->add_reply = ms_since(start);
@@ -32,8 +33,8 @@ vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
         return TRUE;
     if (!vh_guest_cpus_wait_enabled(guest, cycle->guest_cpu, TRUE, cycle->step_timeout_ms,
                                     error)) {
-        g_prefix_error(error, "vCPU %s (guest cpu %u) was plugged but the guest did not "
-                       "enable it: ", cycle->dev_id, cycle->guest_cpu);
+        g_prefix_error(error, _("vCPU %s (guest cpu %u) was plugged but the guest did not "
+                                "enable it: "), cycle->dev_id, cycle->guest_cpu);
         return FALSE;
     }
     times->enabled = ms_since(start);
@@ -42,7 +43,7 @@ vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
     start = g_get_monotonic_time();
     if (!vh_guest_cpus_set_online(guest, cycle->guest_cpu, TRUE, cycle->step_timeout_ms,
                                   error)) {
-        g_prefix_error(error, "vCPU %s (guest cpu %u) is enabled but not online: ",
+        g_prefix_error(error, _("vCPU %s (guest cpu %u) is enabled but not online: "),
                        cycle->dev_id, cycle->guest_cpu);
         return FALSE;
     }
@@ -60,7 +61,7 @@ vh_cpu_take_down_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle
     if (!times)
         times = &local_times;
     if (!host->ops->request_unplug(host, cycle, &start, error)) {
-        g_prefix_error(error, "unplugging vCPU %s: ", cycle->dev_id);
+        g_prefix_error(error, _("unplugging vCPU %s: "), cycle->dev_id);
         return FALSE;
     }
     times->del_reply = ms_since(start);
@@ -72,7 +73,7 @@ vh_cpu_take_down_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle
     /* The next plug must start from a guest that has let go of the CPU. */
     if (!vh_guest_cpus_wait_enabled(guest, cycle->guest_cpu, FALSE, cycle->step_timeout_ms,
                                     error)) {
-        g_prefix_error(error, "vCPU %s was unplugged but the guest still shows cpu %u: ",
+        g_prefix_error(error, _("vCPU %s was unplugged but the guest still shows cpu %u: "),
                        cycle->dev_id, cycle->guest_cpu);
         return FALSE;
     }

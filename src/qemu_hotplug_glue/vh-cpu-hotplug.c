@@ -1,5 +1,6 @@
 #include "vh-cpu-hotplug.h"
 
+#include <glib/gi18n.h>
 #include "vh-cpu-slots.h"
 #include "vh-error.h"
 #include "vh-json.h"
@@ -147,8 +148,8 @@ vh_cpu_wait_unplugged(VhQmp *qmp, const char *dev_id, VhQmpEventMatch deleted_ma
 
     if (!event && local->code == VH_ERROR_TIMEOUT) {
         g_set_error(error, VH_ERROR, VH_ERROR_TIMEOUT,
-                    "vCPU %s: no DEVICE_DELETED within %u ms: the guest did not eject it "
-                    "(still booting, or without ACPI CPU hotplug?)", dev_id, timeout_ms);
+                    _("vCPU %s: no DEVICE_DELETED within %u ms: the guest did not eject it "
+                      "(still booting, or without ACPI CPU hotplug?)"), dev_id, timeout_ms);
         return FALSE;
     }
     if (!event) {
@@ -157,8 +158,8 @@ vh_cpu_wait_unplugged(VhQmp *qmp, const char *dev_id, VhQmpEventMatch deleted_ma
     }
     if (g_strcmp0(vh_json_string(event, "event"), "DEVICE_DELETED")) {
         g_set_error(error, VH_ERROR, VH_ERROR_REFUSED,
-                    "the guest refused to eject vCPU %s (DEVICE_UNPLUG_GUEST_ERROR): it "
-                    "keeps the vCPU", dev_id);
+                    _("the guest refused to eject vCPU %s (DEVICE_UNPLUG_GUEST_ERROR): it "
+                      "keeps the vCPU"), dev_id);
         return FALSE;
     }
     return TRUE;

@@ -1,5 +1,6 @@
 #include "vh-guest-cpus.h"
 
+#include <glib/gi18n.h>
 #include "vh-error.h"
 
 /* How often a guest without a way to wait (the agent) is asked again. */
@@ -26,8 +27,9 @@ vh_guest_cpus_poll_enabled(VhGuestCpus *guest, guint cpu, gboolean enabled,
 
         if (left_ms <= 0) {
             g_set_error(error, VH_ERROR, VH_ERROR_TIMEOUT,
-                        "the guest did not %s cpu %u within %u ms",
-                        enabled ? "enable" : "let go of", cpu, timeout_ms);
+                        enabled ? _("the guest did not enable cpu %u within %u ms")
+                                : _("the guest did not let go of cpu %u within %u ms"),
+                        cpu, timeout_ms);
             return FALSE;
         }
         cpus = vh_guest_cpus_list(guest, (guint)left_ms, error);

@@ -1,5 +1,6 @@
 #include "vh-libvirt.h"
 
+#include <glib/gi18n.h>
 #include <libvirt/virterror.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,7 +132,7 @@ set_vcpu(virDomainPtr dom, const VhCpuCycle *cycle, gboolean plug, gint64 *sent_
         return TRUE;
     vh_libvirt_set_error(error, plug ? "virDomainSetVcpu (enable)" : "virDomainSetVcpu (disable)");
     if (error && *error && (*error)->code == VH_ERROR_REFUSED)
-        g_prefix_error(error, "the guest refused to eject vCPU %s: ", cycle->dev_id);
+        g_prefix_error(error, _("the guest refused to eject vCPU %s: "), cycle->dev_id);
     return FALSE;
 }
 
@@ -239,8 +240,8 @@ libvirt_set_online(VhGuestCpus *self, guint cpu, gboolean online, guint timeout_
     if (virDomainSetGuestVcpus(((LibvirtGuest *)self)->dom, map, online ? 1 : 0, 0) == 0)
         return TRUE;
     vh_libvirt_set_error(error, "virDomainSetGuestVcpus");
-    g_prefix_error(error, "the guest did not bring cpu %u %s: ", cpu,
-                   online ? "online" : "offline");
+    g_prefix_error(error, online ? _("the guest did not bring cpu %u online: ")
+                                 : _("the guest did not take cpu %u offline: "), cpu);
     return FALSE;
 }
 

@@ -1,5 +1,6 @@
 #include "vh-resize.h"
 
+#include <glib/gi18n.h>
 #include <string.h>
 
 #include "vh-cpu-cycle.h"
@@ -32,13 +33,13 @@ vh_resize_plan(GArray *slots, guint target, GError **error)
         removable += g_array_index(slots, VhCpuSlot, i).dev_id != NULL;
     if (target == 0 || target > slots->len) {
         g_set_error(error, VH_ERROR, VH_ERROR_COMMAND,
-                    "the VM can have 1 to %u vCPUs (its maxcpus), not %u", slots->len, target);
+                    _("the VM can have 1 to %u vCPUs (its maxcpus), not %u"), slots->len, target);
         return NULL;
     }
     if (target < plugged - removable) {
         g_set_error(error, VH_ERROR, VH_ERROR_COMMAND,
-                    "the VM cannot shrink below %u vCPUs: those of its command line "
-                    "(-smp cpus=) cannot be unplugged", plugged - removable);
+                    _("the VM cannot shrink below %u vCPUs: those of its command line "
+                      "(-smp cpus=) cannot be unplugged"), plugged - removable);
         return NULL;
     }
     for (guint i = 0; i < slots->len && plugged + plan->len < target; i++) {
