@@ -3,13 +3,16 @@
 # The whole test suite, from a fresh Debian 12 machine (as root): installs the
 # dependencies, builds (or reuses from /var/cache/vcpuhp) the patched QEMU, libvirt
 # and the lab guests, builds the project and runs every suite with meson test:
-#   unit         the glue library against captured and malformed input
+#   unit         the glue library against captured and malformed input; the vcpuhp
+#                tool against a fake VM and libvirt's test driver (JSON against
+#                schemas/); the message catalogue po/vcpuhp.pot is up to date
 #   setup        the set-up scripts' errors (bad checksum, missing version/package)
 #                the patch-series work tree / export round trip, the stock baselines
 #   integration  real QEMU, real arm64/x86_64 guests under TCG, and under KVM in
 #                the nested ARM KVM lab (an arm64 L1 guest with /dev/kvm running
 #                the arm64 build of our QEMU)
-#   interop      Debian's stock libvirt 11.3 driving our QEMU (virsh setvcpus --live)
+#   interop      Debian's stock libvirt 11.3 driving our QEMU (virsh setvcpus --live),
+#                and vcpuhp check/status/set on its domain
 #   upstream     QEMU's check-qtest-aarch64 and libvirt's own test suite, on the
 #                trees built from our series
 # Ends with "vcpuhp: N passed, N failed, N skipped"; exits non-zero on any failure.

@@ -11,8 +11,8 @@ set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 . "$VCPUHP_ROOT/tools/lib/prepare.sh"
 echo "== QEMU: device_add / device_del, as libvirt sends them"
-"$VCPUHP_BUILD/tools/vcpuhp/vcpuhp" hotplug --qemu "$QEMU_BINARY" --lab "$LAB_DIR" \
+"$VCPUHP_BUILD/tools/lab/vcpuhp-lab" hotplug --qemu "$QEMU_BINARY" --lab "$LAB_DIR" \
     --smp cpus=2,maxcpus=6 --cpu 2
 echo
 echo "== libvirt: virsh setvcpus --live"
-"$VCPUHP_ROOT/tools/lab/libvirt-demo.sh" "$QEMU_BINARY" "$LAB_DIR" "$VCPUHP_BUILD/tools/vcpuhp/vcpuhp"
+"$VCPUHP_ROOT/tools/lab/libvirt-demo.sh" "$QEMU_BINARY" "$LAB_DIR" "$VCPUHP_BUILD/tools/lab/vcpuhp-lab"

@@ -16,6 +16,7 @@ typedef enum {
     VH_ERROR_COMMAND,   /* QEMU answered a command with an error */
     VH_ERROR_SPAWN,     /* the QEMU process could not be started */
     VH_ERROR_EXITED,    /* the QEMU process exited */
+    VH_ERROR_REFUSED,   /* the guest refused a request (an eject, onlining a CPU) */
 } VhErrorCode;
 
 /* Milliseconds from now to an absolute g_get_monotonic_time() deadline. */

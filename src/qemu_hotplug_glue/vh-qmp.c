@@ -199,7 +199,7 @@ vh_qmp_execute_json(VhQmp *qmp, const char *command, const char *arguments_json,
 static gboolean
 event_matches(JsonObject *event, const char *name, VhQmpEventMatch match, gpointer data)
 {
-    return g_strcmp0(vh_json_string(event, "event"), name) == 0
+    return (!name || g_strcmp0(vh_json_string(event, "event"), name) == 0)
            && (!match || match(event, data));
 }
 
@@ -223,7 +223,7 @@ vh_qmp_wait_event(VhQmp *qmp, const char *name, VhQmpEventMatch match,
 
         if (!msg) {
             g_propagate_prefixed_error(error, g_steal_pointer(&local),
-                                       "waiting for event %s: ", name);
+                                       "waiting for event %s: ", name ? name : "(any)");
             return NULL;
         }
         if (!json_object_has_member(msg, "event")) {

@@ -39,8 +39,9 @@ JsonNode *vh_qmp_execute_json(VhQmp *qmp, const char *command, const char *argum
 typedef gboolean (*VhQmpEventMatch)(JsonObject *event, gpointer user_data);
 
 /*
- * Returns the first queued or arriving event named @name that @match accepts
- * (any, when @match is NULL), removing it from the queue (transfer full).
+ * Returns the first queued or arriving event named @name (of any name when NULL:
+ * then @match tells) that @match accepts (any, when @match is NULL), removing it
+ * from the queue (transfer full).
  */
 JsonObject *vh_qmp_wait_event(VhQmp *qmp, const char *name, VhQmpEventMatch match,
                               gpointer user_data, guint timeout_ms, GError **error);

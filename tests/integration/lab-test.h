@@ -7,10 +7,12 @@
 #include <glib.h>
 #include <string.h>
 
+#include "vh-cpu-cycle.h"
 #include "vh-cpu-hotplug.h"
 #include "vh-cpu-masks.h"
 #include "vh-error.h"
 #include "vh-json.h"
+#include "vh-lab-guest-cpus.h"
 #include "vh-lab.h"
 
 /* Generous for TCG on a 2-core machine shared with a build: a boot takes 3-7 s. */
@@ -150,30 +152,54 @@ lab_migrate(VhLabVm *src, const char *uri_json)
     lab_qmp_migrate(vh_lab_vm_qmp(src), uri_json, 120000);
 }
 
+/* The cycle's step at which the tests run work pinned to the new vCPU. */
+static inline gboolean
+lab_pinned_work_when_online(VhCpuStep step, gpointer vm_and_cpu, GError **error)
+{
+    VhLabVm *vm = ((gpointer *)vm_and_cpu)[0];
+    guint cpu = GPOINTER_TO_UINT(((gpointer *)vm_and_cpu)[1]);
+    g_autofree char *cmd = g_strdup_printf("pinned_work %u", cpu);
+    g_autofree char *ran_on = NULL;
+
+    if (step != VH_CPU_STEP_ONLINE)
+        return TRUE;
+    ran_on = vh_guest_run_ok(vm->guest, cmd, LAB_CMD_TIMEOUT_MS, error);
+    if (ran_on && g_ascii_strtoull(ran_on, NULL, 10) != cpu)
+        g_error("the work pinned to cpu %u ran on cpu %s", cpu, ran_on);
+    return ran_on != NULL;
+}
+
 /*
- * One life of a hotplugged vCPU, as a user drives it: device_add of the slot whose
- * @slot_prop (e.g. "core-id") is @cpu, as vcpu<cpu>; the guest shows it in @mask
- * ("enabled" on arm64, "present" on x86, where "enabled" does not exist); the guest
- * onlines it and runs work pinned to it; device_del, awaited until DEVICE_DELETED
- * names it, and the guest no longer shows it. Every step is bounded.
+ * One life of a hotplugged vCPU, as a user drives it (vh_cpu_cycle_run()): device_add
+ * of the slot whose @slot_prop (e.g. "core-id") is @cpu, as @dev_id; the guest shows
+ * it in @mask ("enabled" on arm64, "present" on x86, where "enabled" does not exist);
+ * the guest onlines it and runs work pinned to it; device_del, awaited until
+ * DEVICE_DELETED names it, and the guest no longer shows it. Every step is bounded.
  */
+static inline void
+lab_cpu_cycle_as(VhLabVm *vm, const char *slot_prop, guint cpu, const char *mask,
+                 const char *dev_id)
+{
+    g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(vm->guest, mask);
+    gpointer vm_and_cpu[] = { vm, GUINT_TO_POINTER(cpu) };
+    VhCpuCycle cycle = {
+        .slot_prop = slot_prop, .slot_value = cpu, .guest_cpu = cpu, .dev_id = dev_id,
+        .step_timeout_ms = 30000, .on_step = lab_pinned_work_when_online,
+        .on_step_data = vm_and_cpu,
+    };
+    g_autoptr(GError) err = NULL;
+
+    if (!vh_cpu_cycle_run(vh_lab_vm_qmp(vm), guest_cpus, &cycle, NULL, &err))
+        g_error("%s", err->message);
+}
+
+/* lab_cpu_cycle_as() with the device id libvirt would give it, vcpu<cpu>. */
 static inline void
 lab_cpu_cycle(VhLabVm *vm, const char *slot_prop, guint cpu, const char *mask)
 {
     g_autofree char *dev_id = g_strdup_printf("vcpu%u", cpu);
-    g_autofree char *online = g_strdup_printf("echo 1 > /sys/devices/system/cpu/cpu%u/online"
-                                              " && pinned_work %u", cpu, cpu);
-    g_autofree char *expect = g_strdup_printf("%u", cpu);
-    g_autofree char *in = NULL, *ran_on = NULL, *gone = NULL;
-    g_autoptr(GError) err = NULL;
 
-    lab_cpu_plug(vm, slot_prop, cpu, dev_id);
-    in = lab_wait_cpu_in_mask(vm, mask, cpu, TRUE, 30);
-    ran_on = lab_run_ok(vm, online);
-    g_assert_cmpstr(ran_on, ==, expect);
-    if (!vh_cpu_unplug(vh_lab_vm_qmp(vm), dev_id, 30000, &err))
-        g_error("device_del %s: %s", dev_id, err->message);
-    gone = lab_wait_cpu_in_mask(vm, mask, cpu, FALSE, 30);
+    lab_cpu_cycle_as(vm, slot_prop, cpu, mask, dev_id);
 }
 
 /* The iterations so far of the guest's churn loop pinned to @cpu (guest-init.sh). */

@@ -190,18 +190,7 @@ plug_unplug_cycles(const char *accel)
     fds = qemu_proc_entries(vm, "fd");
     start = g_get_monotonic_time();
     for (guint n = 0; n < cycles; n++) {
-        guint cpu = 2 + n % 4;          /* slots 2-5 in turn, each many times */
-        g_autofree char *on = g_strdup_printf("echo 1 > /sys/devices/system/cpu/cpu%u/online"
-                                              " && pinned_work %u", cpu, cpu);
-        g_autofree char *enabled = NULL, *ran_on = NULL, *gone = NULL;
-        g_autofree char *expect = g_strdup_printf("%u", cpu);
-
-        plug(vm, cpu);
-        enabled = lab_wait_cpu_in_mask(vm, "enabled", cpu, TRUE, 30);
-        ran_on = lab_run_ok(vm, on);
-        g_assert_cmpstr(ran_on, ==, expect);
-        unplug(vm, cpu);
-        gone = lab_wait_cpu_in_mask(vm, "enabled", cpu, FALSE, 30);
+        lab_cpu_cycle(vm, "core-id", 2 + n % 4, "enabled");    /* slots 2-5, many times */
     }
     g_test_message("%u plug/online/work/unplug cycles with -accel %s: %.2f s per cycle",
                    cycles, accel, (g_get_monotonic_time() - start) / 1e6 / cycles);

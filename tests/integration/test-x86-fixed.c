@@ -21,28 +21,6 @@ x86_config(const char *smp, const char *accel)
     return config;
 }
 
-/* Plugs slot 1 as @dev_id, onlines it, runs work on it and unplugs it. */
-static void
-cycle(VhLabVm *vm, const char *dev_id)
-{
-    g_autofree char *args = g_strdup_printf("{\"id\": \"%s\"}", dev_id);
-    g_autofree char *present = NULL, *cpu = NULL, *gone = NULL;
-    g_autoptr(JsonNode) ret = NULL;
-    g_autoptr(JsonObject) deleted = NULL;
-    g_autoptr(GError) err = NULL;
-
-    lab_cpu_plug(vm, SLOT, 1, dev_id);
-    present = lab_wait_cpu_in_mask(vm, "present", 1, TRUE, 30);
-    cpu = lab_run_ok(vm, "echo 1 > /sys/devices/system/cpu/cpu1/online && pinned_work 1");
-    g_assert_cmpstr(cpu, ==, "1");
-    ret = lab_qmp_ok(vm, "device_del", args);
-    /* For the CPU itself (stock 10.0 sends it only for the CPU's lapic child) */
-    deleted = vh_qmp_wait_event(vh_lab_vm_qmp(vm), "DEVICE_DELETED", vh_qmp_match_device,
-                                (gpointer)dev_id, 30000, &err);
-    g_assert_no_error(err);
-    gone = lab_wait_cpu_in_mask(vm, "present", 1, FALSE, 30);
-}
-
 static void
 plug_cycles(const char *accel)
 {
@@ -54,7 +32,8 @@ plug_cycles(const char *accel)
     for (guint n = 0; n < 4; n++) {
         g_autofree char *id = g_strdup_printf("cpu1-%u", n);
 
-        cycle(vm, id);
+        /* DEVICE_DELETED names the CPU itself: stock 10.0 sends it only for its lapic. */
+        lab_cpu_cycle_as(vm, SLOT, 1, "present", id);
     }
     status = lab_qmp_ok(vm, "query-status", NULL);
     g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");

@@ -1,11 +1,11 @@
 # Sourced by the interop tests: the private stock libvirtd and the lab domain "hp"
 # of tools/lib/libvirt-session.sh in a fresh $tmp, plus TAP helpers and the short
-# names the tests use. Needs VCPUHP_QEMU, VCPUHP_LAB and VCPUHP_TOOL (set by meson).
+# names the tests use. Needs VCPUHP_QEMU, VCPUHP_LAB and VCPUHP_LAB_TOOL (set by meson).
 : "${VCPUHP_QEMU:?run through meson test}" "${VCPUHP_LAB:?run through meson test}"
-: "${VCPUHP_TOOL:?run through meson test}"
+: "${VCPUHP_LAB_TOOL:?run through meson test}"
 . "$(dirname "${BASH_SOURCE[0]}")/../../tools/lib/libvirt-session.sh"
 tmp=$(mktemp -d /tmp/vcpuhp-lv-XXXXXX)
-lv_init "$tmp" "$VCPUHP_QEMU" "$VCPUHP_LAB" "$VCPUHP_TOOL"
+lv_init "$tmp" "$VCPUHP_QEMU" "$VCPUHP_LAB" "$VCPUHP_LAB_TOOL"
 n=0 failed=0
 E=("${lv_env[@]}")
 URI="qemu+unix:///session?socket=$lv_socket"
@@ -47,7 +47,7 @@ D=(env XDG_RUNTIME_DIR="$tmp/dst/run" XDG_CONFIG_HOME="$tmp/dst/cfg"
    XDG_CACHE_HOME="$tmp/dst/cache" HOME="$tmp/dst/home")
 DST_URI="qemu+unix:///session?socket=$tmp/dst/run/libvirt/libvirt-sock"
 virsh_dst() { timeout 120 runuser -u nobody -- "${D[@]}" /usr/bin/virsh -q -c qemu:///session "$@"; }
-dst_guest() { "$VCPUHP_TOOL" guest --socket "$tmp/dst-serial.sock" --timeout 30 "$1"; }
+dst_guest() { "$VCPUHP_LAB_TOOL" guest --socket "$tmp/dst-serial.sock" --timeout 30 "$1"; }
 dst_pid=
 stop_dst() { [ -n "$dst_pid" ] && { virsh_dst destroy hp >/dev/null 2>&1; kill "$dst_pid"; wait "$dst_pid"; }; }
 start_two_daemons() {

@@ -15,19 +15,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vh-cpu-hotplug.h"
-#include "vh-cpu-masks.h"
+#include "vh-cpu-cycle.h"
 #include "vh-error.h"
 #include "vh-json.h"
+#include "vh-lab-guest-cpus.h"
 #include "vh-lab.h"
 
 #define PROGRAM "vcpuhp-bench-hotplug"
 #define BOOT_TIMEOUT_MS 180000
 #define QMP_TIMEOUT_MS 30000
-/* The guest's own bound of wait_cpu_mask, in tenths of a second (30 s)... */
-#define GUEST_WAIT_TENTHS 300
-/* ...and the host's, a little longer, so that the guest's verdict comes first. */
-#define GUEST_WAIT_TIMEOUT_MS (GUEST_WAIT_TENTHS * 100 + 15000)
+/* Each step's bound (the guest's wait for its masks; the host adds a margin). */
+#define GUEST_WAIT_TIMEOUT_MS 30000
 #define GUEST_CMD_TIMEOUT_MS 30000
 #define MIN_CYCLES 10
 /* x86 takes a fresh slot per cycle and q35 without x2apic has 255 APIC IDs. */
@@ -136,42 +134,6 @@ stats_of(GArray *samples)
     return s;
 }
 
-/* Runs a guest command that must exit 0 and returns its output (transfer full). */
-static char * G_GNUC_PRINTF(4, 5)
-guest_run(VhLabVm *vm, guint timeout_ms, GError **error, const char *fmt, ...)
-{
-    g_autofree char *cmd = NULL;
-    va_list ap;
-
-    va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    return vh_guest_run_ok(vm->guest, cmd, timeout_ms, error);
-}
-
-/* Waits in the guest until @cpu is (or is not) in its enabled mask; checks the mask. */
-static gboolean
-wait_enabled(VhLabVm *vm, guint cpu, gboolean in, GError **error)
-{
-    g_autofree char *mask = guest_run(vm, GUEST_WAIT_TIMEOUT_MS, error,
-                                      "wait_cpu_mask enabled %u %s %d", cpu,
-                                      in ? "yes" : "no", GUEST_WAIT_TENTHS);
-
-    if (!mask) {
-        g_prefix_error(error, "cpu %u %s the guest's enabled mask: ", cpu,
-                       in ? "did not appear in" : "did not leave");
-        return FALSE;
-    }
-    /* wait_cpu_mask already checked; this guards against a misparsed reply. */
-    if (vh_cpulist_contains(mask, cpu) != in) {
-        g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
-                    "cpu %u %s the guest's enabled mask \"%s\"", cpu,
-                    in ? "is not in" : "is still in", mask);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 static gboolean
 match_event_path(JsonObject *event, gpointer path)
 {
@@ -207,80 +169,37 @@ query_version(VhLabVm *vm, GError **error)
 static gboolean
 bench_cycle(ArchRun *run, VhLabVm *vm, guint cpu, const char *dev_id, GError **error)
 {
-    VhQmp *qmp = vh_lab_vm_qmp(vm);
-    g_autoptr(JsonObject) add_args = NULL;
-    g_autoptr(JsonObject) del_args = json_object_new();
-    g_autoptr(JsonNode) add_ret = NULL, del_ret = NULL;
-    g_autoptr(JsonObject) deleted = NULL;
+    g_autoptr(VhGuestCpus) guest_cpus =
+        vh_lab_guest_cpus_new(vm->guest, run->arch == VH_GUEST_ARM64 ? "enabled" : "present");
+    g_autofree char *lapic_path = g_strdup_printf("/machine/peripheral/%s/lapic", dev_id);
+    VhCpuCycle cycle = {
+        .slot_prop = "core-id", .slot_value = cpu, .guest_cpu = cpu, .dev_id = dev_id,
+        .step_timeout_ms = GUEST_WAIT_TIMEOUT_MS,
+        .deleted_match = run->arch == VH_GUEST_ARM64 ? NULL : match_event_path,
+        .deleted_data = lapic_path,
+    };
+    VhCpuCycleTimes times;
     g_autofree char *out = NULL;
-    g_autofree char *lapic_path = NULL;
     double sample[N_METRICS];
     gint64 start;
-
-    /* Built before the clock starts: the slot lookup is not part of the plug. */
-    add_args = vh_cpu_slot_device_args(qmp, "core-id", cpu, dev_id, QMP_TIMEOUT_MS, error);
-    if (!add_args)
-        return FALSE;
 
     /* "enabled" and "online" each contain one channel round trip: measured alone,
      * in the same cycle, it shows how much of them is the channel. */
     start = g_get_monotonic_time();
-    out = guest_run(vm, GUEST_CMD_TIMEOUT_MS, error, "true");
+    out = vh_guest_run_ok(vm->guest, "true", GUEST_CMD_TIMEOUT_MS, error);
     if (!out) {
         g_prefix_error(error, "command channel: ");
         return FALSE;
     }
     sample[METRIC_CHANNEL] = ms_since(start);
 
-    start = g_get_monotonic_time();
-    add_ret = vh_qmp_execute(qmp, "device_add", add_args, QMP_TIMEOUT_MS, error);
-    if (!add_ret) {
-        g_prefix_error(error, "device_add %s: ", dev_id);
+    if (!vh_cpu_cycle_run(vh_lab_vm_qmp(vm), guest_cpus, &cycle, &times, error))
         return FALSE;
-    }
-    sample[METRIC_ADD_REPLY] = ms_since(start);
-    if (!wait_enabled(vm, cpu, TRUE, error))
-        return FALSE;
-    sample[METRIC_ENABLED] = ms_since(start);
-
-    start = g_get_monotonic_time();
-    g_clear_pointer(&out, g_free);
-    out = guest_run(vm, GUEST_CMD_TIMEOUT_MS, error,
-                    "echo 1 > /sys/devices/system/cpu/cpu%u/online", cpu);
-    if (!out) {
-        g_prefix_error(error, "onlining cpu %u: ", cpu);
-        return FALSE;
-    }
-    sample[METRIC_ONLINE] = ms_since(start);
-
-    /* Only events of this device_del may end the interval (arm64 reuses ids). */
-    vh_qmp_clear_events(qmp);
-    json_object_set_string_member(del_args, "id", dev_id);
-    start = g_get_monotonic_time();
-    del_ret = vh_qmp_execute(qmp, "device_del", del_args, QMP_TIMEOUT_MS, error);
-    if (!del_ret) {
-        g_prefix_error(error, "device_del %s: ", dev_id);
-        return FALSE;
-    }
-    sample[METRIC_DEL_REPLY] = ms_since(start);
-    if (run->arch == VH_GUEST_ARM64) {
-        deleted = vh_qmp_wait_event(qmp, "DEVICE_DELETED", vh_qmp_match_device,
-                                    (gpointer)dev_id, QMP_TIMEOUT_MS, error);
-    } else {
-        lapic_path = g_strdup_printf("/machine/peripheral/%s/lapic", dev_id);
-        deleted = vh_qmp_wait_event(qmp, "DEVICE_DELETED", match_event_path, lapic_path,
-                                    QMP_TIMEOUT_MS, error);
-    }
-    if (!deleted) {
-        g_prefix_error(error, "DEVICE_DELETED for %s: ", lapic_path ? lapic_path : dev_id);
-        return FALSE;
-    }
-    sample[METRIC_DELETED] = ms_since(start);
-
-    /* Not timed: the next cycle must start from a guest that has let go of the CPU. */
-    if (!wait_enabled(vm, cpu, FALSE, error))
-        return FALSE;
-
+    sample[METRIC_ADD_REPLY] = times.add_reply;
+    sample[METRIC_ENABLED] = times.enabled;
+    sample[METRIC_ONLINE] = times.online;
+    sample[METRIC_DEL_REPLY] = times.del_reply;
+    sample[METRIC_DELETED] = times.deleted;
     for (int m = 0; m < N_METRICS; m++)
         g_array_append_val(run->samples[m], sample[m]);
     return TRUE;

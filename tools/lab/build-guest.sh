@@ -2,7 +2,8 @@
 # build-guest.sh
 # Builds the lab guests from Debian packages and prints the lab directory:
 #   arm64/vmlinuz      trixie linux-image-*-arm64 (6.12, ACPI vCPU hotplug)
-#   arm64/initrd.img   busybox-static:arm64 + guest-init.sh
+#   arm64/initrd.img   busybox-static:arm64 + guest-init.sh + trixie's QEMU guest agent
+#                      (qemu-ga and the libraries it loads, nothing else of theirs)
 #   arm64/QEMU_EFI.fd  trixie qemu-efi-aarch64 (AAVMF)
 #   x86_64/vmlinuz, x86_64/initrd.img   trixie linux-image-*-amd64 + busybox-static
 #   versions.txt       the exact package versions used
@@ -17,6 +18,11 @@ kernel_abi() {  # arch -> linux-image-<abi>-<arch> package name
         | sed -n "s/^ *Depends: \(linux-image-[^:]*\).*/\1/p" | head -n1
 }
 pkgs_arm64="$(kernel_abi arm64):arm64 busybox-static:arm64 qemu-efi-aarch64/trixie"
+# The QEMU guest agent and the packages of the libraries it loads (its ELF NEEDED
+# entries, transitively): the tests of vcpuhp's --agent and of libvirt's agent calls.
+qga_debs="qemu-guest-agent libglib2.0-0t64 libudev1 libnuma1 liburing2 libc6 libpcre2-8-0
+          libcap2 libatomic1"
+for p in $qga_debs; do pkgs_arm64+=" $p:arm64/trixie"; done
 pkgs_amd64="$(kernel_abi amd64):amd64 busybox-static:amd64"
 case "$pkgs_arm64 $pkgs_amd64" in
     :arm64*|*" :amd64"*) die "no trixie kernel found with apt-cache: run tools/setup/apt-sources.sh" ;;
@@ -59,10 +65,40 @@ extract() {
     die "guest package $1 is not among those resolved: $versions"
 }
 
+# add_qga ROOT: qemu-ga and the shared libraries it needs (followed through their
+# NEEDED entries with the cross readelf) into the arm64 initrd ROOT, nothing more:
+# each boot unpacks the initrd, so it stays small.
+add_qga() {
+    local root=$1 stage="$lab/arm64/qga" lib need todo
+    for p in $qga_debs; do extract "${p}_*_arm64.deb" "$stage"; done
+    mkdir -p "$root/usr/sbin" "$root/usr/lib/aarch64-linux-gnu"
+    # The ELF interpreter is /lib/ld-linux-aarch64.so.1, as in Debian's merged /usr.
+    ln -s usr/lib "$root/lib"
+    ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$root/usr/lib/ld-linux-aarch64.so.1"
+    cp "$stage/usr/sbin/qemu-ga" "$root/usr/sbin/"
+    todo="qemu-ga ld-linux-aarch64.so.1"
+    while [ -n "$todo" ]; do
+        # shellcheck disable=SC2086  # a list of library names, split on purpose
+        set -- $todo; todo=
+        for need in "$@"; do
+            if [ "$need" = qemu-ga ]; then lib=$stage/usr/sbin/qemu-ga
+            else
+                [ -e "$root/usr/lib/aarch64-linux-gnu/$need" ] && continue
+                lib=$stage/usr/lib/aarch64-linux-gnu/$need
+                [ -e "$lib" ] || die "qemu-ga needs $need, which none of $qga_debs has"
+                cp -L "$lib" "$root/usr/lib/aarch64-linux-gnu/$need"
+            fi
+            todo+=" $(aarch64-linux-gnu-readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+        done
+    done
+    rm -rf "$stage"
+}
+
 # make_initrd ARCH DEB_ARCH: busybox + init as a gzip'd newc cpio.
 make_initrd() {
     local root="$lab/$1/root"
     mkdir -p "$root"/{bin,sbin,dev,proc,sys,tmp}
+    [ "$1" != arm64 ] || add_qga "$root"
     extract "busybox-static_*_$2.deb" "$lab/$1/busybox"
     cp "$lab/$1/busybox/bin/busybox" "$root/bin/busybox"
     ln -s busybox "$root/bin/sh"   # the interpreter of /init, before --install runs

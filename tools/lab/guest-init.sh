@@ -99,6 +99,15 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mkdir -p /tmp
+# The QEMU guest agent (arm64 lab only), on the virtio-serial port named
+# org.qemu.guest_agent.0 when the VM has one: vcpuhp's --agent and libvirt's
+# agent calls talk to it.
+for port in /sys/class/virtio-ports/*; do
+    [ -x /usr/sbin/qemu-ga ] && [ "$(cat "$port/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] \
+        || continue
+    /usr/sbin/qemu-ga -m virtio-serial -p "/dev/${port##*/}" -t /tmp -f /tmp/qemu-ga.pid \
+        </dev/null >/tmp/qemu-ga.log 2>&1 &
+done
 tty=$(sed -n 's/.*vcpuhp\.tty=\([A-Za-z0-9]*\).*/\1/p' /proc/cmdline)
 [ -n "$tty" ] || tty=console
 exec <"/dev/$tty" >"/dev/$tty" 2>&1

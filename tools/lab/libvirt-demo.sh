@@ -1,5 +1,5 @@
 #!/bin/bash
-# libvirt-demo.sh QEMU LAB VCPUHP_TOOL
+# libvirt-demo.sh QEMU LAB VCPUHP_LAB_TOOL
 # The libvirt half of tools/demo.sh: Debian's unmodified libvirtd (a private session
 # instance, as nobody) starts the lab's aarch64 guest with <vcpu current='2'>6</vcpu>
 # on QEMU, then `virsh setvcpus --live` grows it to 4 vCPUs and shrinks it back to 2,
@@ -7,7 +7,7 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$VCPUHP_ROOT/tools/lib/libvirt-session.sh"
-[ $# = 3 ] || die "usage: libvirt-demo.sh QEMU LAB VCPUHP_TOOL"
+[ $# = 3 ] || die "usage: libvirt-demo.sh QEMU LAB VCPUHP_LAB_TOOL"
 
 lv_init "$(mktemp -d /tmp/vcpuhp-demo-XXXXXX)" "$@"
 trap lv_cleanup EXIT

@@ -4,7 +4,7 @@
 # TCG) whose first serial port is the guest's command channel
 # (tools/lab/guest-init.sh). Used by tools/demo.sh and tests/interop/.
 #
-# lv_init DIR QEMU LAB VCPUHP_TOOL: sets up DIR (owned by nobody) and the variables
+# lv_init DIR QEMU LAB VCPUHP_LAB_TOOL: sets up DIR (owned by nobody) and the variables
 #   below; then lv_start_daemon, lv_virsh ..., lv_domain_xml VCPU_XML, lv_guest CMD.
 lv_init() {
     lv_dir=$1 lv_qemu=$2 lv_lab=$3 lv_tool=$4 lv_pid=

@@ -21,6 +21,10 @@ host_pkgs=(
     # the project's own C; the PSCI probe firmware of the integration tests
     binutils-aarch64-linux-gnu
     libjson-glib-dev
+    # the unit tests of the vcpuhp tool check its JSON against schemas/
+    python3-jsonschema
+    # its man page (rst2man: python3-docutils, above) and message catalogues
+    gettext
     # the lab guests' shell, for the unit tests of tools/lab/guest-init.sh
     busybox-static
     # the arm64 QEMU of the nested ARM KVM lab, cross-compiled (multiarch -dev packages;

@@ -1,11 +1,11 @@
 /*
- * vcpuhp: the project's command-line tool.
- *   vcpuhp masks     boot a lab guest and print its possible/present/enabled/online masks
- *   vcpuhp hotplug   boot an arm64 lab guest, plug and unplug a vCPU live
- *   vcpuhp guest     run a command in a running lab guest over its serial socket
+ * vcpuhp: live vCPU hotplug for the VMs a user runs.
+ *   vcpuhp status   a running VM's vCPU slots, plugged and online
+ *   vcpuhp set      grow or shrink a running VM, bringing the vCPUs online in the guest
+ *   vcpuhp check    is a domain hotplug-ready, and what to change if not
+ * The lab's commands are apart, in tools/lab/vcpuhp-lab.
  */
-#include <glib.h>
-#include <stdio.h>
+#include <locale.h>
 #include <string.h>
 
 #include "vcpuhp.h"
@@ -15,31 +15,41 @@ static const struct {
     int (*run)(int argc, char **argv);
     const char *summary;
 } commands[] = {
-    { "masks", vcpuhp_cmd_masks, "boot a lab guest and print its CPU masks" },
-    { "hotplug", vcpuhp_cmd_hotplug, "boot an arm64 guest, plug and unplug a vCPU live" },
-    { "guest", vcpuhp_cmd_guest, "run a command in a running lab guest (serial socket)" },
+    { "status", vcpuhp_cmd_status, N_("show a running VM's vCPU slots") },
+    { "set", vcpuhp_cmd_set, N_("grow or shrink a running VM to N vCPUs") },
+    { "check", vcpuhp_cmd_check, N_("tell whether a domain is hotplug-ready") },
 };
 
 static int
 usage(FILE *out)
 {
-    fprintf(out, "usage: vcpuhp COMMAND [OPTIONS]\n\ncommands:\n");
+    fprintf(out, _("usage: vcpuhp COMMAND [OPTIONS]\n       vcpuhp --version\n\ncommands:\n"));
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
-        fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'vcpuhp COMMAND --help' describes a command's options.\n");
-    return out == stdout ? 0 : 2;
+        fprintf(out, "  %-8s %s\n", commands[i].name, _(commands[i].summary));
+    fprintf(out, _("\n'vcpuhp COMMAND --help' describes a command's options; vcpuhp(1) its "
+                   "output and exit codes.\n"));
+    return out == stdout ? VCPUHP_EXIT_OK : VCPUHP_EXIT_USAGE;
 }
 
 int
 main(int argc, char **argv)
 {
+    setlocale(LC_ALL, "");
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
+
     if (argc < 2)
         return usage(stderr);
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))
         return usage(stdout);
+    if (!strcmp(argv[1], "--version")) {
+        printf("vcpuhp %s\n", VCPUHP_VERSION);
+        return VCPUHP_EXIT_OK;
+    }
     for (gsize i = 0; i < G_N_ELEMENTS(commands); i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "vcpuhp: unknown command '%s'\n", argv[1]);
+    fprintf(stderr, _("vcpuhp: unknown command '%s'\n"), argv[1]);
     return usage(stderr);
 }

@@ -6,6 +6,7 @@
 
 #include <glib.h>
 
+#include "vh-cpulist.h"
 #include "vh-guest.h"
 
 G_BEGIN_DECLS
@@ -23,15 +24,6 @@ void vh_cpu_masks_clear(VhCpuMasks *masks);
 
 /* "possible=0-5 present=0-5 enabled=0-1 online=0-1" (transfer full). */
 char *vh_cpu_masks_format(const VhCpuMasks *masks);
-
-/*
- * Parses a cpulist into a sorted array of guint CPU numbers (transfer full).
- * An empty string is the empty set. VH_ERROR_PROTOCOL on malformed text.
- */
-GArray *vh_cpulist_parse(const char *cpulist, GError **error);
-
-/* TRUE if @cpulist is well formed and contains @cpu. */
-gboolean vh_cpulist_contains(const char *cpulist, guint cpu);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(VhCpuMasks, vh_cpu_masks_clear)
 

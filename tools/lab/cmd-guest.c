@@ -1,5 +1,5 @@
 /*
- * vcpuhp guest: runs one command in a lab guest over its serial command channel
+ * vcpuhp-lab guest: runs one command in a lab guest over its serial command channel
  * (tools/lab/guest-init.sh), given the path of the serial port's unix socket, for
  * guests started by something else (libvirt). Prints the output; exits with the
  * command's status, or 3 when the guest does not answer in time.
@@ -11,11 +11,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vcpuhp.h"
+#include "vcpuhp-lab.h"
 #include "vh-guest.h"
 
 int
-vcpuhp_cmd_guest(int argc, char **argv)
+lab_cmd_guest(int argc, char **argv)
 {
     g_autofree char *socket_path = NULL;
     int timeout_s = 30;
@@ -34,13 +34,13 @@ vcpuhp_cmd_guest(int argc, char **argv)
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err) || argc != 2 || !socket_path ||
         strlen(socket_path) >= sizeof(addr.sun_path) || timeout_s <= 0) {
-        fprintf(stderr, "vcpuhp guest: usage: vcpuhp guest --socket PATH COMMAND\n");
+        fprintf(stderr, "vcpuhp-lab guest: usage: vcpuhp-lab guest --socket PATH COMMAND\n");
         return 2;
     }
     strcpy(addr.sun_path, socket_path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-        fprintf(stderr, "vcpuhp guest: cannot connect to %s: %s\n", socket_path,
+        fprintf(stderr, "vcpuhp-lab guest: cannot connect to %s: %s\n", socket_path,
                 g_strerror(errno));
         if (fd >= 0)
             close(fd);
@@ -50,7 +50,7 @@ vcpuhp_cmd_guest(int argc, char **argv)
     out = vh_guest_run(guest, argv[1], (guint)timeout_s * 1000, &status, &err);
     close(fd);
     if (!out) {
-        fprintf(stderr, "vcpuhp guest: %s\n", err->message);
+        fprintf(stderr, "vcpuhp-lab guest: %s\n", err->message);
         return 3;
     }
     if (*out)

@@ -1,15 +1,15 @@
 /*
- * vcpuhp masks: boots a lab guest under the given QEMU and prints the CPU masks the
+ * vcpuhp-lab masks: boots a lab guest under the given QEMU and prints the CPU masks the
  * guest sees, with the boot time to its command channel being ready.
  */
 #include <stdio.h>
 
-#include "vcpuhp.h"
+#include "vcpuhp-lab.h"
 #include "vh-cpu-masks.h"
 #include "vh-lab.h"
 
 int
-vcpuhp_cmd_masks(int argc, char **argv)
+lab_cmd_masks(int argc, char **argv)
 {
     g_autofree char *qemu = NULL, *lab = NULL, *arch = NULL;
     g_autofree char *smp = g_strdup("cpus=2,maxcpus=6");
@@ -30,11 +30,11 @@ vcpuhp_cmd_masks(int argc, char **argv)
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "vcpuhp masks: %s\n", err->message);
+        fprintf(stderr, "vcpuhp-lab masks: %s\n", err->message);
         return 2;
     }
     if (!qemu || !lab || timeout_s <= 0 || (arch && g_strcmp0(arch, "arm64") && g_strcmp0(arch, "x86_64"))) {
-        fprintf(stderr, "vcpuhp masks: --qemu and --lab are required; --arch is arm64 or x86_64\n");
+        fprintf(stderr, "vcpuhp-lab masks: --qemu and --lab are required; --arch is arm64 or x86_64\n");
         return 2;
     }
     config.arch = g_strcmp0(arch, "x86_64") ? VH_GUEST_ARM64 : VH_GUEST_X86_64;
@@ -44,11 +44,11 @@ vcpuhp_cmd_masks(int argc, char **argv)
 
     vm = vh_lab_vm_boot(&config, (guint)timeout_s * 1000, &err);
     if (!vm) {
-        fprintf(stderr, "vcpuhp masks: %s\n", err->message);
+        fprintf(stderr, "vcpuhp-lab masks: %s\n", err->message);
         return 1;
     }
     if (!vh_cpu_masks_read(vm->guest, &masks, 10000, &err)) {
-        fprintf(stderr, "vcpuhp masks: %s\n", err->message);
+        fprintf(stderr, "vcpuhp-lab masks: %s\n", err->message);
         return 1;
     }
     printf("guest: %s kernel %s, -smp %s, QEMU %s\n", config.arch == VH_GUEST_ARM64 ? "arm64" : "x86_64",

@@ -1,5 +1,5 @@
 /*
- * vcpuhp hotplug: boots an arm64 lab guest and hot-plugs one vCPU live, the way
+ * vcpuhp-lab hotplug: boots an arm64 lab guest and hot-plugs one vCPU live, the way
  * libvirt does (device_add of the slot's CPU device as "vcpuN"), onlines it in the
  * guest, runs work pinned to it, then hot-unplugs it (device_del until
  * DEVICE_DELETED), printing the guest's CPU masks at each step.
@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "vcpuhp.h"
-#include "vh-cpu-hotplug.h"
+#include "vcpuhp-lab.h"
+#include "vh-cpu-cycle.h"
 #include "vh-cpu-masks.h"
+#include "vh-error.h"
+#include "vh-lab-guest-cpus.h"
 #include "vh-lab.h"
 
 #define STEP_TIMEOUT_MS 30000
@@ -31,19 +33,40 @@ print_masks(VhLabVm *vm, GError **error, const char *when_fmt, ...)
     return TRUE;
 }
 
-/* Runs @fmt in the guest (bounded helpers of guest-init.sh); TRUE on status 0. */
-static gboolean G_GNUC_PRINTF(3, 4)
-guest(VhLabVm *vm, GError **error, const char *fmt, ...)
-{
-    va_list ap;
-    g_autofree char *cmd = NULL;
-    g_autofree char *out = NULL;
+typedef struct {
+    VhLabVm *vm;
+    int cpu;
+    const char *dev_id;
+} Demo;
 
-    va_start(ap, fmt);
-    cmd = g_strdup_vprintf(fmt, ap);
-    va_end(ap);
-    out = vh_guest_run_ok(vm->guest, cmd, STEP_TIMEOUT_MS, error);
-    return out != NULL;
+/* The cycle's steps, shown as the guest's masks; work runs on the vCPU once online. */
+static gboolean
+show_step(VhCpuStep step, gpointer data, GError **error)
+{
+    Demo *demo = data;
+    g_autofree char *pinned = NULL, *ran_on = NULL;
+
+    switch (step) {
+    case VH_CPU_STEP_ENABLED:
+        return print_masks(demo->vm, error, "after device_add %s:", demo->dev_id);
+    case VH_CPU_STEP_ONLINE:
+        if (!print_masks(demo->vm, error, "after onlining cpu%d:", demo->cpu))
+            return FALSE;
+        pinned = g_strdup_printf("pinned_work %d", demo->cpu);
+        ran_on = vh_guest_run_ok(demo->vm->guest, pinned, STEP_TIMEOUT_MS, error);
+        if (!ran_on)
+            return FALSE;
+        printf("%-28s ran on cpu %s\n", "work pinned to the new vCPU:", ran_on);
+        if (atoi(ran_on) != demo->cpu) {
+            g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
+                        "the work pinned to cpu %d ran on cpu %s", demo->cpu, ran_on);
+            return FALSE;
+        }
+        return TRUE;
+    case VH_CPU_STEP_GONE:
+        return print_masks(demo->vm, error, "after device_del %s:", demo->dev_id);
+    }
+    return TRUE;
 }
 
 static int
@@ -54,9 +77,13 @@ run(const char *qemu, const char *lab, const char *smp, int cpu)
     };
     g_autoptr(GError) err = NULL;
     g_autoptr(VhLabVm) vm = vh_lab_vm_boot(&config, 120000, &err);
+    g_autoptr(VhGuestCpus) guest_cpus = NULL;
     g_autofree char *id = g_strdup_printf("vcpu%d", cpu);
-    g_autofree char *ran_on = NULL;
-    g_autofree char *pinned = g_strdup_printf("pinned_work %d", cpu);
+    Demo demo = { .vm = vm, .cpu = cpu, .dev_id = id };
+    VhCpuCycle cycle = {
+        .slot_prop = "core-id", .slot_value = cpu, .guest_cpu = (guint)cpu, .dev_id = id,
+        .step_timeout_ms = STEP_TIMEOUT_MS, .on_step = show_step, .on_step_data = &demo,
+    };
 
     if (!vm)
         goto fail;
@@ -65,37 +92,18 @@ run(const char *qemu, const char *lab, const char *smp, int cpu)
            vm->boot_seconds);
     if (!print_masks(vm, &err, "at boot:"))
         goto fail;
-
-    if (!vh_cpu_plug(vh_lab_vm_qmp(vm), "core-id", cpu, id, STEP_TIMEOUT_MS, &err) ||
-        !guest(vm, &err, "wait_cpu_mask enabled %d yes 300 >/dev/null", cpu) ||
-        !print_masks(vm, &err, "after device_add %s:", id))
-        goto fail;
-    if (!guest(vm, &err, "echo 1 > /sys/devices/system/cpu/cpu%d/online", cpu) ||
-        !print_masks(vm, &err, "after onlining cpu%d:", cpu))
-        goto fail;
-    ran_on = vh_guest_run_ok(vm->guest, pinned, STEP_TIMEOUT_MS, &err);
-    if (!ran_on)
-        goto fail;
-    printf("%-28s ran on cpu %s\n", "work pinned to the new vCPU:", ran_on);
-    if (atoi(ran_on) != cpu) {
-        fprintf(stderr, "vcpuhp hotplug: the work pinned to cpu %d ran on cpu %s\n",
-                cpu, ran_on);
-        return 1;
-    }
-
-    if (!vh_cpu_unplug(vh_lab_vm_qmp(vm), id, STEP_TIMEOUT_MS, &err) ||
-        !guest(vm, &err, "wait_cpu_mask enabled %d no 300 >/dev/null", cpu) ||
-        !print_masks(vm, &err, "after device_del %s:", id))
+    guest_cpus = vh_lab_guest_cpus_new(vm->guest, "enabled");
+    if (!vh_cpu_cycle_run(vh_lab_vm_qmp(vm), guest_cpus, &cycle, NULL, &err))
         goto fail;
     return 0;
 
 fail:
-    fprintf(stderr, "vcpuhp hotplug: %s\n", err->message);
+    fprintf(stderr, "vcpuhp-lab hotplug: %s\n", err->message);
     return 1;
 }
 
 int
-vcpuhp_cmd_hotplug(int argc, char **argv)
+lab_cmd_hotplug(int argc, char **argv)
 {
     g_autofree char *qemu = NULL, *lab = NULL;
     g_autofree char *smp = g_strdup("cpus=2,maxcpus=6");
@@ -112,11 +120,11 @@ vcpuhp_cmd_hotplug(int argc, char **argv)
 
     g_option_context_add_main_entries(ctx, entries, NULL);
     if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "vcpuhp hotplug: %s\n", err->message);
+        fprintf(stderr, "vcpuhp-lab hotplug: %s\n", err->message);
         return 2;
     }
     if (!qemu || !lab || cpu < 0) {
-        fprintf(stderr, "vcpuhp hotplug: --qemu and --lab are required\n");
+        fprintf(stderr, "vcpuhp-lab hotplug: --qemu and --lab are required\n");
         return 2;
     }
     return run(qemu, lab, smp, cpu);
