@@ -66,11 +66,12 @@ check_gic(VhXml *dom, GArray *checks)
 {
     char *version = vh_xml_string(dom, "/domain/features/gic/@version");
 
-    if (!g_strcmp0(version, "3"))
+    /* GICv4 is a GICv3 with direct virtual interrupt injection: it hotplugs too */
+    if (!g_strcmp0(version, "3") || !g_strcmp0(version, "4"))
         add_check(checks, "gic", version, NULL, NULL);
     else
         add_check(checks, "gic", version,
-                  version ? g_strdup_printf(_("GIC version %s: vCPU hotplug needs GICv3"),
+                  version ? g_strdup_printf(_("GIC version %s: vCPU hotplug needs GICv3 or later"),
                                             version)
                           : g_strdup(_("no GIC version: libvirt may pick GICv2, and vCPU "
                                        "hotplug needs GICv3")),

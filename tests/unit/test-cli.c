@@ -342,6 +342,18 @@ test_check_ready(void)
                      ==, 7);
 }
 
+/* GICv4 is a GICv3 as far as vCPU hotplug goes: such a domain is ready too. */
+static void
+test_check_gicv4_ready(void)
+{
+    g_autofree char *xml = domain_fixture("ready-gicv4.xml");
+    g_auto(CliRun) run = { 0 };
+
+    cli_run(&run, "check", xml, NULL);
+    g_assert_cmpint(run.status, ==, 0);
+    g_assert_nonnull(strstr(run.out, "): hotplug-ready\n"));
+}
+
 /* The check @id of a vcpuhp check JSON report. */
 static JsonObject *
 find_check(JsonNode *root, const char *id)
@@ -513,6 +525,7 @@ main(int argc, char **argv)
     g_test_add_func("/cli/libvirt/status", test_libvirt_status);
     g_test_add_func("/cli/libvirt/set-and-errors", test_libvirt_set_and_errors);
     g_test_add_func("/cli/check/ready", test_check_ready);
+    g_test_add_func("/cli/check/gicv4-ready", test_check_gicv4_ready);
     g_test_add_func("/cli/check/problems-and-fixes", test_check_problems_and_fixes);
     g_test_add_func("/cli/check/other-arch", test_check_other_arch);
     g_test_add_func("/cli/check/bad-input", test_check_bad_input);
