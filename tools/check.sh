@@ -13,13 +13,15 @@
 #                the arm64 build of our QEMU)
 #   interop      Debian's stock libvirt 11.3 driving our QEMU (virsh setvcpus --live),
 #                and vcpuhp check/status/set on its domain
+#   reliability  three minutes of fuzzing the guest-facing vCPU hotplug interface,
+#                and QEMU's cpu-plug-test, on the clang + ASan + UBSan build
 #   upstream     QEMU's check-qtest-aarch64 and libvirt's own test suite, on the
 #                trees built from our series
 # Ends with "vcpuhp: N passed, N failed, N skipped"; exits non-zero on any failure.
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 start=$(date +%s)
-PREPARE_LIBVIRT=1 PREPARE_NESTED=1
+PREPARE_LIBVIRT=1 PREPARE_NESTED=1 PREPARE_SANITIZED=1
 . "$VCPUHP_ROOT/tools/lib/prepare.sh"
 log "set-up and builds took $(( $(date +%s) - start )) s; running the tests"
 rc=0

@@ -1,9 +1,10 @@
 # Sourced by check.sh and demo.sh: installs what is missing, builds (or reuses)
 # QEMU from vmm/, the lab guests and, with PREPARE_LIBVIRT=1, libvirt from
 # src/hotplug_driver/, with PREPARE_NESTED=1 the nested ARM KVM lab (the arm64
-# cross build of QEMU from vmm/ in an L1 initramfs), and configures the project's
+# cross build of QEMU from vmm/ in an L1 initramfs), with PREPARE_SANITIZED=1 the
+# clang + ASan + UBSan + libFuzzer QEMU of the reliability suite, and configures the project's
 # own build in $VCPUHP_BUILD.
-# Sets QEMU_BINARY, STOCK_QEMU_ARM64, LAB_DIR, LIBVIRT_BUILD, NESTED_DIR.
+# Sets QEMU_BINARY, STOCK_QEMU_ARM64, LAB_DIR, LIBVIRT_BUILD, NESTED_DIR, SANITIZED_BUILD.
 "$VCPUHP_ROOT/tools/setup/install-deps.sh"
 QEMU_BINARY=$("$VCPUHP_ROOT/tools/upstream/build-qemu.sh")
 STOCK_QEMU_ARM64=$("$VCPUHP_ROOT/tools/setup/stock-qemu.sh")
@@ -19,9 +20,14 @@ if [ "${PREPARE_NESTED:-0}" = 1 ]; then
     NESTED_DIR=$("$VCPUHP_ROOT/tools/lab/build-nested.sh" "$ARM64_QEMU" "$LAB_DIR" \
         "$STOCK_QEMU_ON_ARM64")
 fi
+SANITIZED_BUILD=
+if [ "${PREPARE_SANITIZED:-0}" = 1 ]; then
+    SANITIZED_BUILD=$("$VCPUHP_ROOT/tools/upstream/build-qemu-sanitized.sh")
+fi
 VCPUHP_BUILD=${VCPUHP_BUILD:-$VCPUHP_ROOT/build}
 options=(-Dqemu_binary="$QEMU_BINARY" -Dstock_qemu_arm64="$STOCK_QEMU_ARM64" -Dlab_dir="$LAB_DIR"
-         -Dlibvirt_build="$LIBVIRT_BUILD" -Dnested_dir="$NESTED_DIR")
+         -Dlibvirt_build="$LIBVIRT_BUILD" -Dnested_dir="$NESTED_DIR"
+         -Dsanitized_qemu_build="$SANITIZED_BUILD")
 if [ -e "$VCPUHP_BUILD/build.ninja" ]; then
     meson configure "$VCPUHP_BUILD" "${options[@]}" >/dev/null
 else

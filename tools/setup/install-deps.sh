@@ -25,6 +25,9 @@ host_pkgs=(
     python3-jsonschema
     # its man page (rst2man: python3-docutils, above) and message catalogues
     gettext
+    # the sanitized and fuzzing QEMU of the reliability suite (clang, libFuzzer and
+    # the sanitizer runtimes; llvm for llvm-symbolizer in the sanitizers' reports)
+    clang libclang-rt-14-dev llvm
     # the lab guests' shell, for the unit tests of tools/lab/guest-init.sh
     busybox-static
     # the arm64 QEMU of the nested ARM KVM lab, cross-compiled (multiarch -dev packages;

@@ -1,0 +1,80 @@
+#!/bin/bash
+# sanitizers.sh PROJECT_BUILD_DIR | --qtest-only
+# Runs vCPU hotplug under AddressSanitizer and UndefinedBehaviorSanitizer: the
+# clang + ASan + UBSan build of the series (tools/upstream/build-qemu-sanitized.sh)
+# takes the place of our QEMU in
+#   QEMU's own cpu-plug-test and bios-tables-test (aarch64),
+#   the project's aarch64 hotplug integration tests: test-arm64-hotplug,
+#   test-arm64-psci, test-eject-under-load (its arm64 cases), test-hostile-guest.
+# --qtest-only runs cpu-plug-test alone (the test suite's step, about a minute).
+# PROJECT_BUILD_DIR is the project's meson build directory (tools/check.sh and
+# tools/demo.sh make one, configured by tools/lib/prepare.sh): each test is run with
+# the command and environment meson gives it, but VCPUHP_QEMU pointing at the
+# sanitized QEMU. The sanitizers write their reports to files, not to the tests'
+# stderr, so a report from a QEMU that a test killed is not lost; any report fails.
+# Prints one line per test and "sanitizers: N passed, N failed, R reports".
+# Outside the test suite's time budget (about 40 min on the 2-core machine); its
+# last result is in RELIABILITY.md.
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+
+qtest_only=0 project=
+if [ "${1:-}" = --qtest-only ]; then
+    qtest_only=1
+else
+    [ $# = 1 ] && [ -e "$1/build.ninja" ] \
+        || die "usage: $0 PROJECT_BUILD_DIR (a configured meson build) | --qtest-only"
+    project=$(cd "$1" && pwd)
+fi
+build=${VCPUHP_SANITIZED_BUILD:-$("$VCPUHP_ROOT/tools/upstream/build-qemu-sanitized.sh")}
+qemu="$build/qemu-system-aarch64"
+out=$(mktemp -d "${TMPDIR:-/tmp}/vcpuhp-sanitizers.XXXXXX")
+export ASAN_OPTIONS="detect_leaks=1:log_path=$out/asan"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$out/ubsan"
+passed=0 failed=0
+
+# run NAME COMMAND...: one test, its output in $out/NAME.log
+run() {
+    local name=$1 start=$(date +%s) rc=0; shift
+    "$@" >"$out/$name.log" 2>&1 || rc=$?
+    if [ $rc = 0 ]; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        tail -n 20 "$out/$name.log" >&2
+    fi
+    printf '%-40s %s in %d s\n' "$name" "$([ $rc = 0 ] && echo ok || echo "FAILED ($rc)")" \
+        "$(( $(date +%s) - start ))"
+}
+
+run cpu-plug-test env QTEST_QEMU_BINARY="$qemu" "$build/tests/qtest/cpu-plug-test" --tap
+if [ $qtest_only = 0 ]; then
+    run bios-tables-test env QTEST_QEMU_BINARY="$qemu" "$build/tests/qtest/bios-tables-test" --tap
+
+    # The project's tests, with meson's command and environment.
+    meson compile -C "$project" >/dev/null
+    meson introspect --tests "$project" > "$out/tests.json"
+    # project_test NAME [TEST ARGS...]
+    project_test() {
+        local name=$1; shift
+        local -a cmd envs
+        mapfile -t cmd < <(python3 -c 'import json,sys
+    t=[t for t in json.load(open(sys.argv[1])) if t["name"]==sys.argv[2]]
+    print("\n".join(t[0]["cmd"]) if t else "")' "$out/tests.json" "$name")
+        mapfile -t envs < <(python3 -c 'import json,sys
+    t=[t for t in json.load(open(sys.argv[1])) if t["name"]==sys.argv[2]][0]
+    print("\n".join("%s=%s" % kv for kv in t["env"].items()))' "$out/tests.json" "$name")
+        [ -n "${cmd[0]}" ] || die "no test $name in $project"
+        run "$name${1:+ $*}" env "${envs[@]}" VCPUHP_QEMU="$qemu" "${cmd[@]}" "$@"
+    }
+    project_test test-arm64-hotplug
+    project_test test-arm64-psci
+    project_test test-eject-under-load -p /eject-under-load/arm64-mttcg
+    project_test test-eject-under-load -p /eject-under-load/arm64-single-thread
+    project_test test-hostile-guest
+fi
+
+reports=$(find "$out" -maxdepth 1 -name 'asan.*' -o -maxdepth 1 -name 'ubsan.*' | wc -l)
+echo "sanitizers: $passed passed, $failed failed, $reports reports (logs in $out)"
+[ "$failed" = 0 ] && [ "$reports" = 0 ] || { cat "$out"/asan.* "$out"/ubsan.* 2>/dev/null | head -n 60 >&2; exit 1; }
+[ $qtest_only = 0 ] || rm -rf "$out"
