@@ -202,6 +202,176 @@ lab_cpu_cycle(VhLabVm *vm, const char *slot_prop, guint cpu, const char *mask)
     lab_cpu_cycle_as(vm, slot_prop, cpu, mask, dev_id);
 }
 
+/*
+ * Entries of /proc/<QEMU's pid>/@what: "task" counts its threads, "fd" its open file
+ * descriptors. What a leak of vCPU threads or of QEMU's fds shows in.
+ */
+static inline guint
+lab_qemu_proc_entries(VhLabVm *vm, const char *what)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/%s", (int)vh_qemu_pid(vm->qemu), what);
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GDir) dir = g_dir_open(path, 0, &err);
+    guint n = 0;
+
+    g_assert_no_error(err);
+    while (g_dir_read_name(dir))
+        n++;
+    return n;
+}
+
+/*
+ * The value in KiB of the "VmRSS:" line of a /proc/<pid>/status text (the kernel
+ * writes "VmRSS:    123456 kB"); fails the test if there is none.
+ */
+static inline guint64
+lab_status_rss_kib(const char *status)
+{
+    const char *line = strstr(status, "VmRSS:");
+
+    if (!line)
+        g_error("no VmRSS in the process's status: \"%s\"", status);
+    return g_ascii_strtoull(line + strlen("VmRSS:"), NULL, 10);
+}
+
+/*
+ * The resident KiB of the mappings of exactly @size_kib in a /proc/<pid>/smaps text
+ * (or its "Size:" and "Rss:" lines alone): QEMU maps the guest's RAM as one
+ * anonymous mapping of the RAM's size. Fails the test if no mapping has that size.
+ */
+static inline guint64
+lab_smaps_rss_of_size_kib(const char *smaps, guint64 size_kib)
+{
+    g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
+    guint64 size = 0, rss = 0;
+    guint found = 0;
+
+    for (char **l = lines; *l; l++) {
+        if (g_str_has_prefix(*l, "Size:")) {
+            size = g_ascii_strtoull(*l + strlen("Size:"), NULL, 10);
+        } else if (g_str_has_prefix(*l, "Rss:") && size == size_kib) {
+            rss += g_ascii_strtoull(*l + strlen("Rss:"), NULL, 10);
+            found++;
+        }
+    }
+    if (!found)
+        g_error("no mapping of %" G_GUINT64_FORMAT " KiB (the guest's RAM) in QEMU's smaps",
+                size_kib);
+    return rss;
+}
+
+/* The guest's RAM in KiB, as QEMU reports it (query-memory-size-summary). */
+static inline guint64
+lab_qmp_ram_kib(VhQmp *qmp, guint timeout_ms)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(JsonNode) summary = vh_qmp_execute_json(qmp, "query-memory-size-summary", NULL,
+                                                      timeout_ms, &err);
+    gint64 bytes;
+
+    g_assert_no_error(err);
+    bytes = vh_json_int(json_node_get_object(summary), "base-memory", 0);
+    g_assert_cmpint(bytes, >, 0);
+    return (guint64)bytes / 1024;
+}
+
+/*
+ * What a leak in QEMU shows in: its threads, its open fds and its resident memory.
+ * The guest's RAM is resident in QEMU as far as the guest has touched it, which
+ * depends on what the guest does, not on QEMU: it is counted apart.
+ */
+typedef struct {
+    guint threads;
+    guint fds;
+    guint64 rss_kib;            /* VmRSS of /proc/<pid>/status */
+    guint64 guest_ram_rss_kib;  /* of it, the guest's RAM */
+} LabQemuFigures;
+
+static inline LabQemuFigures
+lab_qemu_figures(VhLabVm *vm)
+{
+    g_autofree char *status_path = g_strdup_printf("/proc/%d/status",
+                                                   (int)vh_qemu_pid(vm->qemu));
+    g_autofree char *smaps_path = g_strdup_printf("/proc/%d/smaps", (int)vh_qemu_pid(vm->qemu));
+    g_autofree char *status = NULL, *smaps = NULL;
+    g_autoptr(GError) err = NULL;
+    LabQemuFigures f = {
+        .threads = lab_qemu_proc_entries(vm, "task"),
+        .fds = lab_qemu_proc_entries(vm, "fd"),
+    };
+
+    g_file_get_contents(status_path, &status, NULL, &err);
+    g_assert_no_error(err);
+    g_file_get_contents(smaps_path, &smaps, NULL, &err);
+    g_assert_no_error(err);
+    f.rss_kib = lab_status_rss_kib(status);
+    f.guest_ram_rss_kib = lab_smaps_rss_of_size_kib(smaps,
+                                                    lab_qmp_ram_kib(vh_lab_vm_qmp(vm), 10000));
+    return f;
+}
+
+/*
+ * How much QEMU's own RSS (without the guest's RAM) may grow over a run of plug /
+ * online / work / unplug cycles: LAB_RSS_START_KIB once, plus LAB_RSS_PER_CYCLE_KIB
+ * for each cycle, 63 MiB for 1,000 cycles. Measured with an arm64 guest under MTTCG
+ * (test-eject-under-load, 40 to 100 cycles, 2026-11-30, on the loaded 2-core machine):
+ *   - the first cycles of each slot add 3-5 MiB (the new vCPU's allocations and
+ *     translations, which later cycles reuse); VmRSS, the guest's RAM included, grew
+ *     by 4.4 to 12.6 MiB over whole runs of 100 cycles;
+ *   - then QEMU's heap alone grows, by 16-26 KiB per cycle, with or without load in
+ *     the guest (and not at all in 150 s of load without cycles);
+ * so 32 MiB and 32 KiB leave room for both. A vCPU leaked by each cycle costs far
+ * more: plugging vCPUs 2, 3, 4, 5 one after the other into an idle guest raised the
+ * RSS by 5.1, 2.5, 0.4 and 2.5 MiB, so such a leak exceeds the bound within 15
+ * cycles at the typical 2.5 MiB (20-cycle runs included), and within 100 at 0.4 MiB.
+ */
+#define LAB_RSS_START_KIB (32 * 1024)
+#define LAB_RSS_PER_CYCLE_KIB 32
+
+/*
+ * Reports QEMU's figures @after @cycles cycles against @before them, and asserts
+ * that its threads and fds are back where they were (each vCPU's thread ended
+ * with it, nothing it opened stayed open) and that its own RSS grew within the bound.
+ */
+static inline void
+lab_assert_qemu_figures_back(const LabQemuFigures *before, const LabQemuFigures *after,
+                             guint cycles)
+{
+    gint64 growth_kib = (gint64)after->rss_kib - (gint64)before->rss_kib;
+    gint64 own_growth_kib = growth_kib - ((gint64)after->guest_ram_rss_kib -
+                                          (gint64)before->guest_ram_rss_kib);
+    guint64 bound_kib = LAB_RSS_START_KIB + (guint64)LAB_RSS_PER_CYCLE_KIB * cycles;
+
+    g_test_message("QEMU after %u cycles: %u threads (%u before), %u fds (%u before),"
+                   " RSS %.1f MiB (%.1f MiB before: %+.1f MiB, %+.1f KiB per cycle)",
+                   cycles, after->threads, before->threads, after->fds, before->fds,
+                   after->rss_kib / 1024.0, before->rss_kib / 1024.0, growth_kib / 1024.0,
+                   growth_kib / (double)cycles);
+    g_test_message("QEMU's RSS without the guest's RAM (%.1f MiB of it resident, %.1f"
+                   " before): %+.1f MiB, %+.1f KiB per cycle; bound %.1f MiB",
+                   after->guest_ram_rss_kib / 1024.0, before->guest_ram_rss_kib / 1024.0,
+                   own_growth_kib / 1024.0, own_growth_kib / (double)cycles,
+                   bound_kib / 1024.0);
+    g_assert_cmpuint(after->threads, ==, before->threads);
+    g_assert_cmpuint(after->fds, ==, before->fds);
+    if (own_growth_kib > (gint64)bound_kib)
+        g_error("QEMU's RSS without the guest's RAM grew by %.1f MiB over %u cycles, more"
+                " than the %.1f MiB allowed: a leak", own_growth_kib / 1024.0, cycles,
+                bound_kib / 1024.0);
+}
+
+/* A count of cycles: the environment variable @name if set (a long run), else @default_cycles. */
+static inline guint
+lab_cycles(const char *name, guint default_cycles)
+{
+    const char *env = g_getenv(name);
+    guint64 n = env ? g_ascii_strtoull(env, NULL, 10) : default_cycles;
+
+    if (n == 0 || n > G_MAXUINT)
+        g_error("%s=%s: not a number of cycles", name, env);
+    return (guint)n;
+}
+
 /* The iterations so far of the guest's churn loop pinned to @cpu (guest-init.sh). */
 static inline guint64
 lab_guest_churn_count(VhGuest *guest, guint cpu)

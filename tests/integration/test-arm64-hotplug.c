@@ -152,21 +152,6 @@ test_boot_vcpu_not_removable(void)
     g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
 }
 
-/* Entries of /proc/<QEMU's pid>/@what: "task" counts its threads, "fd" its fds. */
-static guint
-qemu_proc_entries(VhLabVm *vm, const char *what)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/%s", (int)vh_qemu_pid(vm->qemu), what);
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GDir) dir = g_dir_open(path, 0, &err);
-    guint n = 0;
-
-    g_assert_no_error(err);
-    while (g_dir_read_name(dir))
-        n++;
-    return n;
-}
-
 /*
  * Plug, online, use, offline and unplug the same and different slots many times:
  * nothing may leak. More cycles than slots show that TCG contexts are reused (QEMU
@@ -186,8 +171,8 @@ plug_unplug_cycles(const char *accel)
 
     config.accel = accel;
     vm = lab_boot(&config);
-    threads = qemu_proc_entries(vm, "task");
-    fds = qemu_proc_entries(vm, "fd");
+    threads = lab_qemu_proc_entries(vm, "task");
+    fds = lab_qemu_proc_entries(vm, "fd");
     start = g_get_monotonic_time();
     for (guint n = 0; n < cycles; n++) {
         lab_cpu_cycle(vm, "core-id", 2 + n % 4, "enabled");    /* slots 2-5, many times */
@@ -198,8 +183,8 @@ plug_unplug_cycles(const char *accel)
     g_autofree char *online = lab_run_ok(vm, "cat /sys/devices/system/cpu/online");
     g_assert_cmpstr(online, ==, "0-1");
     g_assert_cmpuint(cycles, >, 6);
-    g_assert_cmpuint(qemu_proc_entries(vm, "task"), ==, threads);
-    g_assert_cmpuint(qemu_proc_entries(vm, "fd"), ==, fds);
+    g_assert_cmpuint(lab_qemu_proc_entries(vm, "task"), ==, threads);
+    g_assert_cmpuint(lab_qemu_proc_entries(vm, "fd"), ==, fds);
 }
 
 static void

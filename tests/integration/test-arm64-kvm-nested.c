@@ -26,7 +26,8 @@
 
 /* Cycles of one slot in plug-unplug-replug: each one reuses the parked KVM vCPU */
 #define REPLUG_CYCLES 10
-/* Cycles of test_eject_under_load(), about 1.2 s each */
+/* Cycles of test_eject_under_load(), about 1.2 s each; VCPUHP_NESTED_LOAD_CYCLES sets
+ * them (the soak of tools/reliability/soak.sh) */
 #define LOAD_CYCLES 30
 
 /* The virtio-serial ports of L1: a monitor and a console for each of two L2 QEMUs. */
@@ -411,35 +412,75 @@ test_plug_unplug_replug(void)
 }
 
 /*
+ * The L2 QEMU's threads, fds and RSS (LabQemuFigures), read from L1's /proc: L1's
+ * shell prints the two counts on a line, then the process's status and the sizes
+ * and resident sizes of its mappings.
+ */
+static LabQemuFigures
+l2_qemu_figures(L2 *l2)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "p=$(cat /tmp/%s.pid); echo $(ls /proc/$p/task | wc -l) $(ls /proc/$p/fd | wc -l);"
+        " cat /proc/$p/status; grep -E '^(Size|Rss):' /proc/$p/smaps", l2->name);
+    g_autofree char *out = l1_run_ok(cmd);
+    LabQemuFigures f = { 0 };
+    char *end;
+
+    f.threads = (guint)g_ascii_strtoull(out, &end, 10);
+    f.fds = (guint)g_ascii_strtoull(end, &end, 10);
+    if (f.threads == 0 || f.fds == 0 || *end != '\n')
+        g_error("no thread and fd counts of L2's QEMU from L1: \"%s\"", out);
+    f.rss_kib = lab_status_rss_kib(end);
+    f.guest_ram_rss_kib = lab_smaps_rss_of_size_kib(end, lab_qmp_ram_kib(l2->qmp,
+                                                                         L2_QMP_TIMEOUT_MS));
+    return f;
+}
+
+/*
  * test-eject-under-load's scenario under KVM: plug / online / pinned work /
  * offline / unplug cycles of slots 2 and 3 while the guest's boot vCPUs start and
- * end processes without pause. The guest's work goes on throughout.
+ * end processes without pause. The guest's work goes on throughout; the L2 QEMU's
+ * threads and fds come back to their count before the cycles, and its RSS without
+ * the guest's RAM grows within lab-test.h's bound.
  */
 static void
 test_eject_under_load(void)
 {
     L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=4", NULL);
     g_autofree char *started = l2_run_ok(l2, "churn 0 1 && echo started");
+    const guint cycles = lab_cycles("VCPUHP_NESTED_LOAD_CYCLES", LOAD_CYCLES);
+    LabQemuFigures qemu_before, qemu_after;
     guint64 before[2], after[2];
+    double seconds;
     gint64 start;
 
     g_assert_cmpstr(started, ==, "started");
     before[0] = lab_guest_churn_count(l2->guest, 0);
     before[1] = lab_guest_churn_count(l2->guest, 1);
+    qemu_before = l2_qemu_figures(l2);
+    g_test_message("L2's QEMU before the cycles: %u threads, %u fds, RSS %.1f MiB (the guest's"
+                   " RAM %.1f MiB of it)", qemu_before.threads, qemu_before.fds,
+                   qemu_before.rss_kib / 1024.0, qemu_before.guest_ram_rss_kib / 1024.0);
     start = g_get_monotonic_time();
-    for (guint n = 0; n < LOAD_CYCLES; n++) {
+    for (guint n = 0; n < cycles; n++) {
         l2_plug_and_online(l2, 2 + n % 2);
         l2_offline_and_unplug(l2, 2 + n % 2);
+        if ((n + 1) % 50 == 0)
+            g_test_message("%u cycles done in %.0f s; L2's QEMU's RSS %.1f MiB", n + 1,
+                           (g_get_monotonic_time() - start) / 1e6,
+                           l2_qemu_figures(l2).rss_kib / 1024.0);
     }
+    seconds = (g_get_monotonic_time() - start) / 1e6;
     after[0] = lab_guest_churn_count(l2->guest, 0);
     after[1] = lab_guest_churn_count(l2->guest, 1);
-    g_test_message("%d cycles under KVM under load: %.2f s each; the boot vCPUs started and"
+    qemu_after = l2_qemu_figures(l2);
+    g_test_message("%u cycles under KVM under load: %.2f s each; the boot vCPUs started and"
                    " ended %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT " processes meanwhile",
-                   LOAD_CYCLES, (g_get_monotonic_time() - start) / 1e6 / LOAD_CYCLES,
-                   after[0] - before[0], after[1] - before[1]);
+                   cycles, seconds / cycles, after[0] - before[0], after[1] - before[1]);
     g_assert_cmpuint(after[0], >, before[0]);
     g_assert_cmpuint(after[1], >, before[1]);
     l2_assert_mask(l2, "online", "0-1");
+    lab_assert_qemu_figures_back(&qemu_before, &qemu_after, cycles);
     l2_stop(l2);
 }
 

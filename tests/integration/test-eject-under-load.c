@@ -11,27 +11,19 @@
  *
  * Cycles per case: 100 for MTTCG on arm64 (the series without the fix hung within
  * about 20 and about 55 cycles in two runs), 20 for the others; VCPUHP_LOAD_CYCLES
- * sets them all (for the long run recorded in vmm/README.md).
+ * sets them all (for the long runs recorded in vmm/README.md and the soak of
+ * tools/reliability/soak.sh).
  */
-#include <stdlib.h>
-
 #include "lab-test.h"
-
-static guint
-load_cycles(guint default_cycles)
-{
-    const char *env = g_getenv("VCPUHP_LOAD_CYCLES");
-    guint64 n = env ? g_ascii_strtoull(env, NULL, 10) : default_cycles;
-
-    g_assert_cmpuint(n, >, 0);
-    return (guint)n;
-}
 
 /*
  * Boots @config (two boot vCPUs and two hotpluggable slots, 2 and 3), starts a
  * process-churning loop on each boot vCPU, then runs the plug / online / pinned work
  * / unplug cycle on slots 2 and 3 in turn. Afterwards both loops must have gone on
- * (the guest lost no work), only the boot vCPUs are online, and QEMU still runs.
+ * (the guest lost no work), only the boot vCPUs are online, QEMU still runs, its
+ * threads and fds are back to what they were before the first cycle, and its RSS
+ * without the guest's RAM grew within lab-test.h's bound (the soak of
+ * tools/reliability/soak.sh reports these figures).
  */
 static void
 cycles_under_load(const VhLabGuestConfig *config, const char *mask, guint default_cycles)
@@ -40,26 +32,35 @@ cycles_under_load(const VhLabGuestConfig *config, const char *mask, guint defaul
     g_autofree char *started = NULL, *online = NULL;
     g_autoptr(JsonNode) status = NULL;
     guint64 before[2], after[2];
-    const guint cycles = load_cycles(default_cycles);
+    const guint cycles = lab_cycles("VCPUHP_LOAD_CYCLES", default_cycles);
+    LabQemuFigures qemu_before, qemu_after;
+    double seconds;
     gint64 start;
 
     started = lab_run_ok(vm, "churn 0 1 && echo started");
     g_assert_cmpstr(started, ==, "started");
     before[0] = lab_guest_churn_count(vm->guest, 0);
     before[1] = lab_guest_churn_count(vm->guest, 1);
+    /* After the boot and with the load running: the guest's RAM in use is resident */
+    qemu_before = lab_qemu_figures(vm);
+    g_test_message("QEMU before the cycles: %u threads, %u fds, RSS %.1f MiB (the guest's"
+                   " RAM %.1f MiB of it)", qemu_before.threads, qemu_before.fds,
+                   qemu_before.rss_kib / 1024.0, qemu_before.guest_ram_rss_kib / 1024.0);
     start = g_get_monotonic_time();
     for (guint n = 0; n < cycles; n++) {
         lab_cpu_cycle(vm, "core-id", 2 + n % 2, mask);
         if ((n + 1) % 50 == 0)
-            g_test_message("%u cycles done in %.0f s", n + 1,
-                           (g_get_monotonic_time() - start) / 1e6);
+            g_test_message("%u cycles done in %.0f s; QEMU's RSS %.1f MiB", n + 1,
+                           (g_get_monotonic_time() - start) / 1e6,
+                           lab_qemu_figures(vm).rss_kib / 1024.0);
     }
+    seconds = (g_get_monotonic_time() - start) / 1e6;
     after[0] = lab_guest_churn_count(vm->guest, 0);
     after[1] = lab_guest_churn_count(vm->guest, 1);
+    qemu_after = lab_qemu_figures(vm);
     g_test_message("%u cycles with -accel %s under load: %.3f s per cycle; the boot vCPUs"
                    " started and ended %" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT
-                   " processes meanwhile", cycles, config->accel,
-                   (g_get_monotonic_time() - start) / 1e6 / cycles,
+                   " processes meanwhile", cycles, config->accel, seconds / cycles,
                    after[0] - before[0], after[1] - before[1]);
     g_assert_cmpuint(after[0], >, before[0]);
     g_assert_cmpuint(after[1], >, before[1]);
@@ -67,6 +68,7 @@ cycles_under_load(const VhLabGuestConfig *config, const char *mask, guint defaul
     g_assert_cmpstr(online, ==, "0-1");
     status = lab_qmp_ok(vm, "query-status", NULL);
     g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
+    lab_assert_qemu_figures_back(&qemu_before, &qemu_after, cycles);
 }
 
 static void

@@ -104,21 +104,6 @@ typedef struct {
     guint deleted_asked, deleted_unasked, ost_events, guest_errors;
 } Hostile;
 
-/* Entries of /proc/<QEMU's pid>/@what: "task" counts its threads, "fd" its fds. */
-static guint
-qemu_proc_entries(VhLabVm *vm, const char *what)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/%s", (int)vh_qemu_pid(vm->qemu), what);
-    g_autoptr(GError) err = NULL;
-    g_autoptr(GDir) dir = g_dir_open(path, 0, &err);
-    guint n = 0;
-
-    g_assert_no_error(err);
-    while (g_dir_read_name(dir))
-        n++;
-    return n;
-}
-
 static gsize
 qemu_log_size(VhLabVm *vm)
 {
@@ -282,7 +267,7 @@ check_invariants(Hostile *h, const char *when)
         g_assert_true(plugged[core]);
         g_assert_cmpstr(vh_json_string(cpu, "qom-path"), ==, paths[core]);
     }
-    g_assert_cmpuint(qemu_proc_entries(h->vm, "task"), ==,
+    g_assert_cmpuint(lab_qemu_proc_entries(h->vm, "task"), ==,
                      h->threads_at_boot + n_plugged - BOOT_VCPUS);
     json_node_unref(lab_qmp_ok(h->vm, "cont", NULL));
     online = lab_run_ok(h->vm, "cat /sys/devices/system/cpu/online");
@@ -504,8 +489,8 @@ test_hostile_guest(void)
         if (i < BOOT_VCPUS)
             h.boot_paths[i] = g_steal_pointer(&paths[i]);
     }
-    h.threads_at_boot = qemu_proc_entries(vm, "task");
-    h.fds_at_boot = qemu_proc_entries(vm, "fd");
+    h.threads_at_boot = lab_qemu_proc_entries(vm, "task");
+    h.fds_at_boot = lab_qemu_proc_entries(vm, "fd");
     h.log_at_boot = qemu_log_size(vm);
 
     /* The hostile phase: the guest's loop against the host's operations. */
@@ -605,8 +590,8 @@ test_hostile_guest(void)
     g_assert_cmpstr(end_masks.enabled, ==, "0-1");
     g_assert_cmpstr(end_masks.online, ==, "0-1");
     assert_running(vm);
-    g_assert_cmpuint(qemu_proc_entries(vm, "task"), ==, h.threads_at_boot);
-    g_assert_cmpuint(qemu_proc_entries(vm, "fd"), ==, h.fds_at_boot);
+    g_assert_cmpuint(lab_qemu_proc_entries(vm, "task"), ==, h.threads_at_boot);
+    g_assert_cmpuint(lab_qemu_proc_entries(vm, "fd"), ==, h.fds_at_boot);
     g_test_message("the whole test: %.0f s", (g_get_monotonic_time() - start) / 1e6);
 
     /* Last, so that a failure here does not hide the checks above. */
