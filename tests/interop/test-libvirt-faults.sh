@@ -11,7 +11,11 @@
 #     vcpucount, <vcpus>, QEMU and the guest agree once it completes (libvirt asks
 #     for one vCPU at a time, so one vCPU goes, not the whole request);
 #   - QEMU killed (SIGKILL) with an unplug pending, and during a plug: libvirt reports
-#     the domain shut off, the persistent definition is unchanged, it starts again.
+#     the domain shut off, the persistent definition is unchanged, it starts again;
+#   - a guest booted without ACPI CPU hotplug support (its kernel without the driver
+#     of the event device that signals it): setvcpus up succeeds, as libvirt does not
+#     ask the guest; setvcpus down fails within libvirt's bound with a clear error,
+#     the VM stays usable, and libvirt and QEMU agree on the vCPUs still plugged.
 # The guest's masks are read over its serial command channel. TAP output.
 set -uo pipefail
 . "$(dirname "$0")/lib-libvirt.sh"
@@ -146,5 +150,51 @@ check "the guest boots to its command channel" wait_guest
 check "libvirt, <vcpus>, QEMU and the guest agree on 2 vCPUs" wait_until 30 agree_on 2
 check "hotplug works after all this: setvcpus 3 --live" virsh setvcpus hp 3 --live
 check "all agree on 3 vCPUs" wait_until 30 agree_on 3
+
+# A guest that never answers because it cannot: its kernel runs without the driver of
+# the Generic Event Device (initcall_blacklist=ged_driver_init), through which the
+# virt machine signals CPU hotplug, so it never sees a vCPU come or asked to go.
+# (acpi=off makes no such guest: given QEMU's ACPI tables, the firmware hands the
+# kernel no device tree, "EFI stub: Generating empty DTB", and it never comes up.)
+check "virsh destroy" virsh destroy hp
+inactive_xml | sed 's|acpi=force|acpi=force initcall_blacklist=ged_driver_init|' > "$tmp/no-ged.xml"
+check "define the domain again, its kernel without the GED driver" virsh define "$tmp/no-ged.xml"
+check "start it" virsh start hp
+check "the guest boots to its command channel" wait_guest
+check "... without the GED driver" \
+    output_has "initcall ged_driver_init blacklisted" guest 'dmesg | grep ged_driver'
+# plugged_unseen N: libvirt and QEMU count N vCPUs plugged; the guest has its 2 only.
+plugged_unseen() {
+    local live qemu enabled
+    live=$(live_vcpus) qemu=$(qemu_vcpus) enabled=$(mask enabled)
+    echo "libvirt $live, QEMU $qemu, guest enabled $enabled (want $1, $1, 0-1)"
+    [ "$live $qemu $enabled" = "$1 $1 0-1" ]
+}
+# libvirt plugs with device_add and reads QEMU's vCPUs back; it does not wait for
+# the guest, which here never enables them.
+check "setvcpus 4 --live succeeds" virsh setvcpus hp 4 --live
+check "libvirt and QEMU count 4 vCPUs; the guest never saw the 2 new ones" plugged_unseen 4
+# libvirt waits for DEVICE_DELETED, which needs the guest's eject.
+start=$(date +%s)
+check "setvcpus 2 --live fails with a clear error" \
+    fails_with "vcpu unplug request timed out" virsh setvcpus hp 2 --live
+elapsed=$(( $(date +%s) - start ))
+check "... within libvirt's bound ($elapsed s, under 30 s)" test "$elapsed" -lt 30
+check "the domain runs on" state_is running
+check "the guest answers on its command channel and runs work" \
+    test "$(guest 'pinned_work 1')" = 1
+check "libvirt and QEMU agree: 4 vCPUs still plugged (the unplug stays pending)" plugged_unseen 4
+# Asked again: QEMU refuses a second device_del of the vCPU for 5 s of guest time
+# after the first, then sends the guest the request again, which times out the same.
+start=$(date +%s)
+check "asked again, setvcpus 2 --live fails again with a clear error" \
+    fails_with "vcpu unplug request timed out|already in the process of unplug" \
+    virsh setvcpus hp 2 --live
+check "... within the same bound" test $(( $(date +%s) - start )) -lt 30
+check "libvirt takes more requests: setvcpus 5 --live" virsh setvcpus hp 5 --live
+check "libvirt and QEMU agree on 5 vCPUs" plugged_unseen 5
+check "the guest still answers" test "$(guest 'echo up')" = up
+check "the domain stops on request: virsh destroy" virsh destroy hp
+check "libvirt reports it shut off" state_is "shut off"
 
 finish
