@@ -60,9 +60,9 @@ ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=halt_on_error=1:print
 
 stat() { sed -n "s/^stat::$1: *//p" "$run/fuzz.log" | tail -n1; }
 execs=$(stat number_of_executed_units) took=$(stat average_exec_per_sec)
-crashes=$(find "$run" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'leak-*' \
-    -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' | wc -l)
-edges=$(grep -o 'cov: [0-9]*' "$run/fuzz.log" | tail -n1 | cut -d' ' -f2)
+crashes=$(find "$run" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+    -o -name 'oom-*' \) | wc -l)
+edges=$( (grep -o 'cov: [0-9]*' "$run/fuzz.log" || true) | tail -n1 | cut -d' ' -f2)
 echo "fuzz: ${execs:-0} executions in $seconds s (${took:-0}/s), $crashes crashes," \
     "corpus $(find "$corpus" -type f | wc -l) inputs, coverage ${edges:-0} edges"
 if [ "$rc" != 0 ] || [ "$crashes" != 0 ] || [ -z "$execs" ]; then

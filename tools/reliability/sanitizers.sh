@@ -74,7 +74,7 @@ if [ $qtest_only = 0 ]; then
     project_test test-hostile-guest
 fi
 
-reports=$(find "$out" -maxdepth 1 -name 'asan.*' -o -maxdepth 1 -name 'ubsan.*' | wc -l)
+reports=$(find "$out" -maxdepth 1 \( -name 'asan.*' -o -name 'ubsan.*' \) | wc -l)
 echo "sanitizers: $passed passed, $failed failed, $reports reports (logs in $out)"
 [ "$failed" = 0 ] && [ "$reports" = 0 ] || { cat "$out"/asan.* "$out"/ubsan.* 2>/dev/null | head -n 60 >&2; exit 1; }
 [ $qtest_only = 0 ] || rm -rf "$out"
