@@ -25,6 +25,14 @@ check() {  # check DESCRIPTION COMMAND...
     else failed=1; echo "not ok $n - $what"; sed 's/^/# /' <<<"$out"; fi
 }
 finish() { echo "1..$n"; exit $failed; }
+# daemon_check DESCRIPTION start|stop: start_daemon or stop_daemon as a check, run in
+# this shell: within check's $(...) the new daemon's pid would not reach cleanup, and
+# that daemon would outlive the test.
+daemon_check() {
+    local rc=0
+    "${2}_daemon" || rc=$?
+    check "$1" test "$rc" = 0
+}
 # output_has PATTERN COMMAND...: COMMAND's output (stdout and stderr) has PATTERN.
 output_has() {
     local pat=$1 out; shift

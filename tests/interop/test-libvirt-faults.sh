@@ -114,8 +114,8 @@ check "setvcpus 2 --live fails with a clear error" \
 check "... within libvirt's bound (under 30 s)" test $(( $(date +%s) - start )) -lt 30
 check "the domain is paused, not lost" state_is paused
 # libvirtd restarts while the unplug it asked for is pending in QEMU.
-check "libvirtd stops while the unplug is pending" stop_daemon
-check "libvirtd starts again" start_daemon
+daemon_check "libvirtd stops while the unplug is pending" stop
+daemon_check "libvirtd starts again" start
 check "after reconnecting, the domain is still paused" state_is paused
 check "virsh resume" virsh resume hp
 # libvirt unplugs one vCPU at a time: it asked for vCPU 3, timed out, and went no

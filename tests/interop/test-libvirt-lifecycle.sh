@@ -65,9 +65,9 @@ check "after managedsave: vcpucount --live is 4 and the guest has 0-3 enabled" \
 
 vcpus_xml() { virsh dumpxml hp | grep "<vcpu"; }
 before_restart=$(vcpus_xml)
-check "libvirtd stops; the domain keeps running" stop_daemon
+daemon_check "libvirtd stops; the domain keeps running" stop
 check "the guest still answers without libvirtd" test "$(mask enabled)" = 0-3
-check "libvirtd starts again" start_daemon
+daemon_check "libvirtd starts again" start
 check "after reconnecting: the domain runs with 4 vCPUs" \
     test "$(virsh domstate hp) $(live_vcpus)" = "running 4"
 check "after reconnecting: dumpxml reports the same vCPUs (enabled, hotpluggable, order)" \
