@@ -51,11 +51,14 @@ fi
 
 log "fuzzing virt-cpu-hotplug for $seconds s (run directory $run)"
 # rss_limit_mb: the sanitized QEMU with a 64 MiB guest stays far below it; a leak
-# does not. timeout: one input is at most a few hundred operations.
+# does not. max_len 600: up to 100 operations per input, and len_control 10 lets
+# inputs grow to it within minutes rather than hours: the bugs are in sequences
+# (plug, scribble, unplug, reset), not in single writes. timeout: one input is at
+# most a few hundred operations.
 rc=0
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$fuzzer" --fuzz-target=virt-cpu-hotplug -max_total_time="$seconds" -seed=1 \
-    -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$run/" \
+    -max_len=600 -len_control=10 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$run/" \
     "$corpus" >"$run/fuzz.log" 2>&1 || rc=$?
 
 stat() { sed -n "s/^stat::$1: *//p" "$run/fuzz.log" | tail -n1; }
