@@ -16,7 +16,8 @@
 # Outside the test suite's time budget (about 40 min on the 2-core machine); its
 # last result is in RELIABILITY.md.
 set -euo pipefail
-. "$(dirname "$0")/../lib/common.sh"
+here=$(dirname "$0")
+. "$here/../lib/common.sh"
 
 qtest_only=0 project=
 if [ "${1:-}" = --qtest-only ]; then
@@ -58,13 +59,9 @@ if [ $qtest_only = 0 ]; then
     project_test() {
         local name=$1; shift
         local -a cmd envs
-        mapfile -t cmd < <(python3 -c 'import json,sys
-    t=[t for t in json.load(open(sys.argv[1])) if t["name"]==sys.argv[2]]
-    print("\n".join(t[0]["cmd"]) if t else "")' "$out/tests.json" "$name")
-        mapfile -t envs < <(python3 -c 'import json,sys
-    t=[t for t in json.load(open(sys.argv[1])) if t["name"]==sys.argv[2]][0]
-    print("\n".join("%s=%s" % kv for kv in t["env"].items()))' "$out/tests.json" "$name")
-        [ -n "${cmd[0]}" ] || die "no test $name in $project"
+        mapfile -t cmd < <(python3 "$here/meson-test-field.py" "$out/tests.json" "$name" cmd)
+        mapfile -t envs < <(python3 "$here/meson-test-field.py" "$out/tests.json" "$name" env)
+        [ ${#cmd[@]} -gt 0 ] || die "no test $name in $project"
         run "$name${1:+ $*}" env "${envs[@]}" VCPUHP_QEMU="$qemu" "${cmd[@]}" "$@"
     }
     project_test test-arm64-hotplug
