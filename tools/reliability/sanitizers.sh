@@ -51,9 +51,12 @@ run() {
         "$(( $(date +%s) - start ))"
 }
 
-run cpu-plug-test env QTEST_QEMU_BINARY="$qemu" "$build/tests/qtest/cpu-plug-test" --tap
+# QEMU's qtests run from its build directory, as its meson does: bios-tables-test
+# finds its firmware, boot image and expected tables by relative path.
+run cpu-plug-test env -C "$build" QTEST_QEMU_BINARY="$qemu" tests/qtest/cpu-plug-test --tap
 if [ $qtest_only = 0 ]; then
-    run bios-tables-test env QTEST_QEMU_BINARY="$qemu" "$build/tests/qtest/bios-tables-test" --tap
+    run bios-tables-test env -C "$build" QTEST_QEMU_BINARY="$qemu" \
+        tests/qtest/bios-tables-test --tap
 
     # The project's tests, with meson's command and environment.
     meson compile -C "$project" >/dev/null
