@@ -36,16 +36,17 @@ passed=0 failed=0
 
 # run NAME COMMAND...: one test, its output in $out/NAME.log
 run() {
-    local name=$1 start=$(date +%s) rc=0; shift
-    "$@" >"$out/$name.log" 2>&1 || rc=$?
+    local name=$1 start=$(date +%s) rc=0 log; shift
+    log="$out/$(tr ' /' '__' <<<"$name").log"
+    "$@" >"$log" 2>&1 || rc=$?
     # A test that registered no case (e.g. for a device the build lacks) passes
     # empty: that is no result.
-    [ $rc != 0 ] || grep -q '^ok ' "$out/$name.log" || rc=no-test
+    [ $rc != 0 ] || grep -q '^ok ' "$log" || rc=no-test
     if [ $rc = 0 ]; then
         passed=$((passed + 1))
     else
         failed=$((failed + 1))
-        tail -n 20 "$out/$name.log" >&2
+        tail -n 20 "$log" >&2
     fi
     printf '%-40s %s in %d s\n' "$name" "$([ $rc = 0 ] && echo ok || echo "FAILED ($rc)")" \
         "$(( $(date +%s) - start ))"
