@@ -34,7 +34,7 @@ export ASAN_OPTIONS="detect_leaks=1:log_path=$out/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$out/ubsan"
 passed=0 failed=0
 
-# run NAME COMMAND...: one test, its output in $out/NAME.log
+# run NAME COMMAND...: one test, its output in $out/NAME.log (spaces and slashes as _)
 run() {
     local name=$1 start=$(date +%s) rc=0 log; shift
     log="$out/$(tr ' /' '__' <<<"$name").log"
