@@ -318,8 +318,10 @@ lab_qemu_figures(VhLabVm *vm)
  *   - the first cycles of each slot add 3-5 MiB (the new vCPU's allocations and
  *     translations, which later cycles reuse); VmRSS, the guest's RAM included, grew
  *     by 4.4 to 12.6 MiB over whole runs of 100 cycles;
- *   - then QEMU's heap alone grows, by 16-26 KiB per cycle, with or without load in
- *     the guest (and not at all in 150 s of load without cycles);
+ *   - then QEMU's heap alone grew, by 16-26 KiB per cycle, with or without load in
+ *     the guest (and not at all in 150 s of load without cycles): the cpreg lists
+ *     and gdbstub features of each vCPU, freed since vmm patch 0046; with it, 1,000
+ *     cycles grew it by 4.7 MiB, all within the first 50 (RELIABILITY.md);
  * so 32 MiB and 32 KiB leave room for both. A vCPU leaked by each cycle costs far
  * more: plugging vCPUs 2, 3, 4, 5 one after the other into an idle guest raised the
  * RSS by 5.1, 2.5, 0.4 and 2.5 MiB, so such a leak exceeds the bound within 15
@@ -354,6 +356,15 @@ lab_assert_qemu_figures_back(const LabQemuFigures *before, const LabQemuFigures 
                    bound_kib / 1024.0);
     g_assert_cmpuint(after->threads, ==, before->threads);
     g_assert_cmpuint(after->fds, ==, before->fds);
+    /*
+     * Under AddressSanitizer (tools/reliability/sanitizers.sh sets this) freed memory
+     * waits in ASan's quarantine, up to 256 MiB, so the RSS measures the quarantine;
+     * LeakSanitizer checks for leaks there instead.
+     */
+    if (g_getenv("VCPUHP_RSS_UNBOUNDED")) {
+        g_test_message("RSS not bounded: %s", g_getenv("VCPUHP_RSS_UNBOUNDED"));
+        return;
+    }
     if (own_growth_kib > (gint64)bound_kib)
         g_error("QEMU's RSS without the guest's RAM grew by %.1f MiB over %u cycles, more"
                 " than the %.1f MiB allowed: a leak", own_growth_kib / 1024.0, cycles,
