@@ -58,15 +58,16 @@ log "fuzzing virt-cpu-hotplug for $seconds s (run directory $run)"
 rc=0
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1} UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     "$fuzzer" --fuzz-target=virt-cpu-hotplug -max_total_time="$seconds" -seed=1 \
-    -max_len=600 -len_control=10 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 -artifact_prefix="$run/" \
+    -max_len=600 -len_control=10 -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
+    -artifact_prefix="$run/" \
     "$corpus" >"$run/fuzz.log" 2>&1 || rc=$?
 
 stat() { sed -n "s/^stat::$1: *//p" "$run/fuzz.log" | tail -n1; }
-execs=$(stat number_of_executed_units) took=$(stat average_exec_per_sec)
+execs=$(stat number_of_executed_units) rate=$(stat average_exec_per_sec)
 crashes=$(find "$run" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
     -o -name 'oom-*' \) | wc -l)
 edges=$( (grep -o 'cov: [0-9]*' "$run/fuzz.log" || true) | tail -n1 | cut -d' ' -f2)
-echo "fuzz: ${execs:-0} executions in $seconds s (${took:-0}/s), $crashes crashes," \
+echo "fuzz: ${execs:-0} executions in $seconds s (${rate:-0}/s), $crashes crashes," \
     "corpus $(find "$corpus" -type f | wc -l) inputs, coverage ${edges:-0} edges"
 if [ "$rc" != 0 ] || [ "$crashes" != 0 ] || [ -z "$execs" ]; then
     grep -m5 -E 'ERROR|SUMMARY|abort|runtime error' "$run/fuzz.log" >&2 || true

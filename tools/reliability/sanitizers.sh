@@ -30,8 +30,10 @@ fi
 build=${VCPUHP_SANITIZED_BUILD:-$("$VCPUHP_ROOT/tools/upstream/build-qemu-sanitized.sh")}
 qemu="$build/qemu-system-aarch64"
 out=$(mktemp -d "${TMPDIR:-/tmp}/vcpuhp-sanitizers.XXXXXX")
-export ASAN_OPTIONS="detect_leaks=1:log_path=$out/asan"
-export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$out/ubsan"
+# One log per QEMU process, $out/sanitizer.PID: ASan and UBSan share the runtime's
+# log_path (the last one given wins), so both name the same.
+export ASAN_OPTIONS="detect_leaks=1:log_path=$out/sanitizer"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:log_path=$out/sanitizer"
 # The integration tests bound QEMU's RSS growth; under ASan freed memory waits in
 # its quarantine (up to 256 MiB), so they report it without bounding it.
 export VCPUHP_RSS_UNBOUNDED="ASan's quarantine holds freed memory; LeakSanitizer checks leaks"
@@ -83,11 +85,11 @@ fi
 
 # A report is a sanitizer error (ASan, LeakSanitizer) or a UBSan runtime error; the
 # logs also hold ASan's warning about QEMU's coroutines (makecontext), which is not.
-reports=$( (grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out"/asan.* "$out"/ubsan.* \
+reports=$( (grep -l -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out"/sanitizer.* \
     2>/dev/null || true) | wc -l)
 echo "sanitizers: $passed passed, $failed failed, $reports reports (logs in $out)"
 [ "$failed" = 0 ] && [ "$reports" = 0 ] || {
-    grep -h -A30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out"/asan.* "$out"/ubsan.* \
+    grep -h -A30 -E 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$out"/sanitizer.* \
         2>/dev/null | head -n 80 >&2
     exit 1
 }
