@@ -14,7 +14,8 @@
 #   interop      Debian's stock libvirt 11.3 driving our QEMU (virsh setvcpus --live),
 #                and vcpuhp check/status/set on its domain
 #   reliability  three minutes of fuzzing the guest-facing vCPU hotplug interface,
-#                and QEMU's cpu-plug-test, on the clang + ASan + UBSan build
+#                QEMU's cpu-plug-test and 25 eject-under-load cycles, on the clang +
+#                ASan + UBSan build
 #   upstream     QEMU's check-qtest-aarch64 and libvirt's own test suite, on the
 #                trees built from our series
 # Ends with "vcpuhp: N passed, N failed, N skipped"; exits non-zero on any failure.

@@ -1,5 +1,5 @@
 #!/bin/bash
-# sanitizers.sh PROJECT_BUILD_DIR | --qtest-only
+# sanitizers.sh PROJECT_BUILD_DIR | --qtest-only | --eject-only PROJECT_BUILD_DIR
 # Runs vCPU hotplug under AddressSanitizer and UndefinedBehaviorSanitizer: the
 # clang + ASan + UBSan build of the series (tools/upstream/build-qemu-sanitized.sh)
 # takes the place of our QEMU in
@@ -7,6 +7,10 @@
 #   the project's aarch64 hotplug integration tests: test-arm64-hotplug,
 #   test-arm64-psci, test-eject-under-load (its arm64 cases), test-hostile-guest.
 # --qtest-only runs cpu-plug-test alone (the test suite's step, about a minute).
+# --eject-only runs test-eject-under-load's arm64 MTTCG case alone, for
+# VCPUHP_LOAD_CYCLES cycles (25 if unset; the test suite's step, about 2 minutes):
+# other vCPUs queue TLB flushes on every vCPU they see, the unplugged one too, so a
+# leak or use of a vCPU's queued work after it is unplugged shows there.
 # PROJECT_BUILD_DIR is the project's meson build directory (tools/check.sh and
 # tools/demo.sh make one, configured by tools/lib/prepare.sh): each test is run with
 # the command and environment meson gives it, but VCPUHP_QEMU pointing at the
@@ -19,12 +23,15 @@ set -euo pipefail
 here=$(dirname "$0")
 . "$here/../lib/common.sh"
 
-qtest_only=0 project=
-if [ "${1:-}" = --qtest-only ]; then
-    qtest_only=1
-else
+mode=all project=
+case "${1:-}" in
+--qtest-only) mode=qtest; shift ;;
+--eject-only) mode=eject; shift ;;
+esac
+if [ $mode != qtest ]; then
     [ $# = 1 ] && [ -e "$1/build.ninja" ] \
-        || die "usage: $0 PROJECT_BUILD_DIR (a configured meson build) | --qtest-only"
+        || die "usage: $0 PROJECT_BUILD_DIR (a configured meson build) | --qtest-only" \
+               "| --eject-only PROJECT_BUILD_DIR"
     project=$(cd "$1" && pwd)
 fi
 build=${VCPUHP_SANITIZED_BUILD:-$("$VCPUHP_ROOT/tools/upstream/build-qemu-sanitized.sh")}
@@ -57,31 +64,43 @@ run() {
         "$(( $(date +%s) - start ))"
 }
 
-# QEMU's qtests run from its build directory, as its meson does: bios-tables-test
-# finds its firmware, boot image and expected tables by relative path.
-run cpu-plug-test env -C "$build" QTEST_QEMU_BINARY="$qemu" tests/qtest/cpu-plug-test --tap
-if [ $qtest_only = 0 ]; then
+# project_test NAME [TEST ARGS...]: one of the project's tests, with the command and
+# environment meson gives it
+project_test() {
+    local name=$1; shift
+    local -a cmd envs
+    [ -e "$out/tests.json" ] || meson introspect --tests "$project" > "$out/tests.json"
+    mapfile -t cmd < <(python3 "$here/meson-test-field.py" "$out/tests.json" "$name" cmd)
+    mapfile -t envs < <(python3 "$here/meson-test-field.py" "$out/tests.json" "$name" env)
+    [ ${#cmd[@]} -gt 0 ] || die "no test $name in $project"
+    run "$name${1:+ $*}" env "${envs[@]}" VCPUHP_QEMU="$qemu" "${cmd[@]}" "$@"
+}
+
+case $mode in
+qtest|all)
+    # QEMU's qtests run from its build directory, as its meson does: bios-tables-test
+    # finds its firmware, boot image and expected tables by relative path.
+    run cpu-plug-test env -C "$build" QTEST_QEMU_BINARY="$qemu" \
+        tests/qtest/cpu-plug-test --tap
+    ;;&
+all)
     run bios-tables-test env -C "$build" QTEST_QEMU_BINARY="$qemu" \
         tests/qtest/bios-tables-test --tap
-
-    # The project's tests, with meson's command and environment.
+    # Run by hand, the project's tests may be older than its sources; run by meson
+    # test (--eject-only), they were built for it.
     meson compile -C "$project" >/dev/null
-    meson introspect --tests "$project" > "$out/tests.json"
-    # project_test NAME [TEST ARGS...]
-    project_test() {
-        local name=$1; shift
-        local -a cmd envs
-        mapfile -t cmd < <(python3 "$here/meson-test-field.py" "$out/tests.json" "$name" cmd)
-        mapfile -t envs < <(python3 "$here/meson-test-field.py" "$out/tests.json" "$name" env)
-        [ ${#cmd[@]} -gt 0 ] || die "no test $name in $project"
-        run "$name${1:+ $*}" env "${envs[@]}" VCPUHP_QEMU="$qemu" "${cmd[@]}" "$@"
-    }
     project_test test-arm64-hotplug
     project_test test-arm64-psci
-    project_test test-eject-under-load -p /eject-under-load/arm64-mttcg
+    ;;&
+eject|all)
+    VCPUHP_LOAD_CYCLES=${VCPUHP_LOAD_CYCLES:-$([ $mode = eject ] && echo 25 || echo 100)} \
+        project_test test-eject-under-load -p /eject-under-load/arm64-mttcg
+    ;;&
+all)
     project_test test-eject-under-load -p /eject-under-load/arm64-single-thread
     project_test test-hostile-guest
-fi
+    ;;
+esac
 
 # A report is a sanitizer error (ASan, LeakSanitizer) or a UBSan runtime error; the
 # logs also hold ASan's warning about QEMU's coroutines (makecontext), which is not.
@@ -93,4 +112,4 @@ echo "sanitizers: $passed passed, $failed failed, $reports reports (logs in $out
         2>/dev/null | head -n 80 >&2
     exit 1
 }
-[ $qtest_only = 0 ] || rm -rf "$out"
+[ $mode = all ] || rm -rf "$out"
