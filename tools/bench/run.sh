@@ -1,94 +1,192 @@
 #!/bin/bash
-# run.sh [--cycles N]
-# Benchmarks live vCPU hotplug: the aarch64 virt machine (QEMU built from vmm/)
-# beside an x86_64 q35 guest (Debian's stock QEMU), both under TCG, in one run on
-# this machine (tools/bench/bench-hotplug.c), and rewrites the hotplug section of
-# BENCHMARKS.md at the repository root with the results, the date, the QEMU
-# versions and the machine's facts. Other sections of the file are kept.
+# run.sh [--only latency|scale] [--cycles N] [-- SCALE OPTIONS...]
+# Benchmarks live vCPU hotplug and rewrites its sections of BENCHMARKS.md at the
+# repository root with the results, the date, the commit, the QEMU versions and the
+# machine's facts (other sections of the file are kept):
+#   latency  the aarch64 virt machine (QEMU built from vmm/) beside an x86_64 q35
+#            guest (Debian's stock QEMU), both under TCG, one after the other
+#            (tools/bench/bench-hotplug.c; --cycles N, default 10);
+#   scale    per-plug cost as the possible vCPUs grow (8 to 512 slots) and the cost
+#            of being hotplug-ready (boot, RSS, ACPI bytes against cpu-hotplug=off)
+#            (tools/bench/bench-scale.c; options after -- go to it, e.g.
+#            -- --slots 8,64 --rounds 1), with an SVG plot drawn by gnuplot.
+# Both by default. Exits 3 when a goal (BENCHMARKS.md says which) is missed, after
+# writing the results; 1 when a benchmark fails.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$VCPUHP_ROOT/tools/lib/prepare.sh"
 
+only= latency_args=() scale_args=()
+while [ $# -gt 0 ]; do
+    case $1 in
+    --only) only=${2:-}; shift 2 || die "--only needs latency or scale" ;;
+    --cycles) latency_args+=(--cycles "${2:-}"); shift 2 || die "--cycles needs a number" ;;
+    --) shift; scale_args=("$@"); break ;;
+    *) die "unknown option $1 (usage: run.sh [--only latency|scale] [--cycles N] [-- SCALE OPTIONS])" ;;
+    esac
+done
+case $only in ''|latency|scale) ;; *) die "--only takes latency or scale, not '$only'" ;; esac
+
 bench=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-hotplug
+bench_scale=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-scale
 x86_qemu=${VCPUHP_STOCK_QEMU_X86:-/usr/bin/qemu-system-x86_64}
 report=$VCPUHP_ROOT/BENCHMARKS.md
-# The section is found by these markers, so that a rerun replaces only it.
-begin_marker='<!-- vcpuhp-bench-hotplug: begin (written by tools/bench/run.sh) -->'
-end_marker='<!-- vcpuhp-bench-hotplug: end -->'
-
-[ -x "$bench" ] || die "$bench was not built"
-table=$(mktemp)
-section=$(mktemp)
-trap 'rm -f "$table" "$section" "$report.tmp"' EXIT
-
-# The machine is often shared: the load around the run says how quiet it was.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-start=$(date +%s)
-log "benchmarking vCPU hotplug (aarch64, then x86_64)"
-"$bench" --qemu-arm64 "$QEMU_BINARY" --qemu-x86 "$x86_qemu" --lab "$LAB_DIR" \
-    --output-markdown "$table" "$@" || die "the benchmark failed (see above)"
-wall=$(($(date +%s) - start))
-load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+plot=$VCPUHP_ROOT/doc/benchmarks/per-plug-cost.svg
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp" "$report.tmp"' EXIT
+status=0
 
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 commit=$(git -C "$VCPUHP_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
-# BENCHMARKS.md itself does not count: this run is about to rewrite it.
-if [ -n "$(git -C "$VCPUHP_ROOT" status --porcelain -- . ':!BENCHMARKS.md' 2>/dev/null)" ]; then
+# BENCHMARKS.md and the plot do not count: this run is about to rewrite them.
+if [ -n "$(git -C "$VCPUHP_ROOT" status --porcelain -- . ':!BENCHMARKS.md' ':!doc/benchmarks' \
+        2>/dev/null)" ]; then
     commit="$commit (with uncommitted changes)"
 fi
-command="./tools/bench/run.sh${*:+ $*}"
 
-{
-    echo "$begin_marker"
-    echo "## vCPU hotplug latency: aarch64 against x86_64"
-    echo
-    echo "Requirement: each figure of the aarch64 virt machine within 1.5x of an x86_64"
-    echo "q35 guest's, both under TCG on the same machine in the same run (ratio of the"
-    echo "medians). Only **enabled**, **online** and **deleted** are held to it; the other"
-    echo "rows are there to read them by."
-    echo
-    echo "- Reproduce: \`$command\` (as root, from the repository root)"
-    echo "- Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, wall time ${wall} s"
+# replace_section NAME FILE: puts FILE, which starts and ends with NAME's markers, in
+# place of NAME's section of the report (appended when it has none).
+replace_section() {
+    local begin="<!-- $1: begin (written by tools/bench/run.sh) -->" end="<!-- $1: end -->"
+    if [ ! -e "$report" ]; then
+        printf '# Benchmarks\n\nPerformance results of vcpuhp. Each section is rewritten by the script it names.\n\n' \
+            >"$report"
+    fi
+    if grep -qF "$begin" "$report"; then
+        # Replaces the old section in place, keeping what is before and after it.
+        awk -v begin="$begin" -v end="$end" -v section="$2" '
+            $0 == begin { while ((getline line < section) > 0) print line; skipping = 1; next }
+            skipping && $0 == end { skipping = 0; next }
+            !skipping { print }
+        ' "$report" >"$report.tmp"
+        mv "$report.tmp" "$report"
+    else
+        { echo; cat "$2"; } >>"$report"
+    fi
+}
+
+# machine_lines COMMAND WALL LOAD_BEFORE LOAD_AFTER
+machine_lines() {
+    echo "- Reproduce: \`$1\` (as root, from the repository root)"
+    echo "- Run: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit, wall time $2 s"
     echo "- Machine: $(nproc) CPUs, ${cpu_model:-unknown CPU}, Linux $(uname -r);" \
-         "load average $load_before before, $load_after after"
-    echo
-    cat "$table"
-    echo
-    echo "How each figure is taken (tools/bench/bench-hotplug.c, g_get_monotonic_time()):"
-    echo
-    echo "- **enabled**: from sending device_add until the guest's"
-    echo "  \`wait_cpu_mask enabled CPU yes 300\` (sent as soon as device_add returns)"
-    echo "  answers. It includes the device_add reply (add-reply), one command-channel round"
-    echo "  trip (channel) and wait_cpu_mask's polling, every 10 ms with the shell's own"
-    echo "  \`read\`."
-    echo "- **online**: \`echo 1 > /sys/devices/system/cpu/cpuN/online\` in the guest, seen"
-    echo "  from the host (it includes one channel round trip)."
-    echo "- **deleted**: from sending device_del until DEVICE_DELETED for the vCPU; in"
-    echo "  between, the guest offlines and ejects it. aarch64 waits for the event whose"
-    echo "  data.device is the vCPU's id; stock x86_64 QEMU 10.0 sends no such event, only"
-    echo "  one for the CPU's child \`/machine/peripheral/<id>/lapic\`, which is used instead."
-    echo "  Before the next cycle (not timed) the guest must drop the vCPU from \`enabled\`."
-    echo "- The guests run one after the other, never together. aarch64: \`-smp"
-    echo "  cpus=2,maxcpus=6\`, slots 2-5 in turn. x86_64: \`-smp cpus=2,maxcpus=<cycles+3>\`,"
-    echo "  the same two boot vCPUs, and a fresh slot every cycle, because stock QEMU 10.0"
-    echo "  never frees the TCG context of an unplugged vCPU and aborts when a plug finds"
-    echo "  none left."
-    echo "$end_marker"
-} >"$section"
+         "load average $3 before, $4 after"
+}
 
-if [ ! -e "$report" ]; then
-    printf '# Benchmarks\n\nPerformance results of vcpuhp. Each section is rewritten by the script it names.\n\n' \
-        >"$report"
-fi
-if grep -qF "$begin_marker" "$report"; then
-    # Replaces the old section in place, keeping what is before and after it.
-    awk -v begin="$begin_marker" -v end="$end_marker" -v section="$section" '
-        $0 == begin { while ((getline line < section) > 0) print line; skipping = 1; next }
-        skipping && $0 == end { skipping = 0; next }
-        !skipping { print }
-    ' "$report" >"$report.tmp"
-    mv "$report.tmp" "$report"
-else
-    cat "$section" >>"$report"
-fi
-log "results written to $report"
+run_latency() {
+    local table=$tmp/latency.md section=$tmp/latency-section.md load_before load_after
+    local start wall command
+    [ -x "$bench" ] || die "$bench was not built"
+
+    # The machine is often shared: the load around the run says how quiet it was.
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    start=$(date +%s)
+    log "benchmarking vCPU hotplug (aarch64, then x86_64)"
+    local rc=0
+    "$bench" --qemu-arm64 "$QEMU_BINARY" --qemu-x86 "$x86_qemu" --lab "$LAB_DIR" \
+        --output-markdown "$table" ${latency_args[@]+"${latency_args[@]}"} || rc=$?
+    [ $rc = 0 ] || [ $rc = 3 ] || die "the latency benchmark failed (see above)"
+    [ $rc = 0 ] || status=3
+    wall=$(($(date +%s) - start))
+    load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    command="./tools/bench/run.sh --only latency${latency_args[*]:+ ${latency_args[*]}}"
+
+    {
+        echo "<!-- vcpuhp-bench-hotplug: begin (written by tools/bench/run.sh) -->"
+        echo "## vCPU hotplug latency: aarch64 against x86_64"
+        echo
+        echo "Requirement: each figure of the aarch64 virt machine within 1.5x of an x86_64"
+        echo "q35 guest's, both under TCG on the same machine in the same run (ratio of the"
+        echo "medians). Only **enabled**, **online** and **deleted** are held to it; the other"
+        echo "rows are there to read them by."
+        echo
+        machine_lines "$command" "$wall" "$load_before" "$load_after"
+        echo
+        cat "$table"
+        echo
+        echo "How each figure is taken (tools/bench/bench-hotplug.c, g_get_monotonic_time()):"
+        echo
+        echo "- **enabled**: from sending device_add until the guest's"
+        echo "  \`wait_cpu_mask enabled CPU yes 300\` (sent as soon as device_add returns)"
+        echo "  answers. It includes the device_add reply (add-reply), one command-channel round"
+        echo "  trip (channel) and wait_cpu_mask's polling, every 10 ms with the shell's own"
+        echo "  \`read\`."
+        echo "- **online**: \`echo 1 > /sys/devices/system/cpu/cpuN/online\` in the guest, seen"
+        echo "  from the host (it includes one channel round trip)."
+        echo "- **deleted**: from sending device_del until DEVICE_DELETED for the vCPU; in"
+        echo "  between, the guest offlines and ejects it. aarch64 waits for the event whose"
+        echo "  data.device is the vCPU's id; stock x86_64 QEMU 10.0 sends no such event, only"
+        echo "  one for the CPU's child \`/machine/peripheral/<id>/lapic\`, which is used instead."
+        echo "  Before the next cycle (not timed) the guest must drop the vCPU from \`enabled\`."
+        echo "- The guests run one after the other, never together. aarch64: \`-smp"
+        echo "  cpus=2,maxcpus=6\`, slots 2-5 in turn. x86_64: \`-smp cpus=2,maxcpus=<cycles+3>\`,"
+        echo "  the same two boot vCPUs, and a fresh slot every cycle, because stock QEMU 10.0"
+        echo "  never frees the TCG context of an unplugged vCPU and aborts when a plug finds"
+        echo "  none left."
+        echo "<!-- vcpuhp-bench-hotplug: end -->"
+    } >"$section"
+    replace_section vcpuhp-bench-hotplug "$section"
+    log "latency results written to $report"
+}
+
+
+run_scale() {
+    local table=$tmp/scale.md section=$tmp/scale-section.md data=$tmp/scale.dat
+    local load_before load_after start wall command rc=0
+    [ -x "$bench_scale" ] || die "$bench_scale was not built"
+    command -v gnuplot >/dev/null || die "gnuplot is missing: run tools/setup/install-deps.sh"
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    start=$(date +%s)
+    log "benchmarking vCPU hotplug at scale (aarch64, 8 to 512 slots)"
+    "$bench_scale" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$table" \
+        --output-plot-data "$data" ${scale_args[@]+"${scale_args[@]}"} || rc=$?
+    [ $rc = 0 ] || [ $rc = 3 ] || die "the scale benchmark failed (see above)"
+    [ $rc = 0 ] || status=3
+    wall=$(($(date +%s) - start))
+    load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    command="./tools/bench/run.sh --only scale${scale_args[*]:+ -- ${scale_args[*]}}"
+
+    mkdir -p "$(dirname "$plot")"
+    # One curve per slot count: the k-th plug's median against k.
+    gnuplot <<-EOF || die "gnuplot failed to draw $plot"
+	set terminal svg size 800,480 dynamic font "sans,12"
+	set output "$plot"
+	set title "device_add -> vCPU enabled in the guest, aarch64 virt, TCG"
+	set xlabel "k-th plug in a row"
+	set ylabel "milliseconds (median over the rounds)"
+	set key top left
+	set grid
+	plot for [i=0:$(($(grep -c ' slots"' "$data") - 1))] "$data" index i using 1:2 with linespoints \
+	    title columnheader(1)
+	EOF
+    {
+        echo "<!-- vcpuhp-bench-scale: begin (written by tools/bench/run.sh) -->"
+        echo "## vCPU hotplug at scale: per-plug cost and the cost of being ready"
+        echo
+        echo "Goals (issue 15): a plug with 256 slots within 1.5x of one with 8; the last"
+        echo "of a row of plugs within 1.5x of the second; boot with 64 slots within 1.10x"
+        echo "of the same VM with hotplug off (the machine's \`cpu-hotplug=off\`)."
+        echo
+        machine_lines "$command" "$wall" "$load_before" "$load_after"
+        echo "- QEMU: \`$QEMU_BINARY\`, aarch64 \`virt,gic-version=3\`, \`-cpu max\`, TCG,"
+        echo "  512 MiB, \`-smp cpus=2,maxcpus=<slots>\`; the lab's guest (Debian's arm64 kernel,"
+        echo "  busybox), a fresh guest per slot count and per boot"
+        echo
+        echo "![per-plug cost](doc/benchmarks/per-plug-cost.svg)"
+        echo
+        cat "$table"
+        echo
+        echo "How each figure is taken (tools/bench/bench-scale.c, g_get_monotonic_time()):"
+        echo "a round plugs slots 2, 3, ... in a row, onlining each in the guest (not timed),"
+        echo "then unplugs them last first; plug k is the k-th of the round. Boot is from"
+        echo "spawning QEMU to the guest's command channel answering."
+        echo "<!-- vcpuhp-bench-scale: end -->"
+    } >"$section"
+    replace_section vcpuhp-bench-scale "$section"
+    log "scale results written to $report and $plot"
+}
+
+[ "$only" = scale ] || run_latency
+[ "$only" = latency ] || run_scale
+[ $status = 0 ] || log "a goal was missed: see $report"
+exit $status

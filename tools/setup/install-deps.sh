@@ -28,6 +28,8 @@ host_pkgs=(
     # the sanitized and fuzzing QEMU of the reliability suite (clang, libFuzzer and
     # the sanitizer runtimes; llvm for llvm-symbolizer in the sanitizers' reports)
     clang libclang-rt-14-dev llvm
+    # the benchmarks' plots, drawn as SVG (tools/bench/run.sh)
+    gnuplot-nox
     # the lab guests' shell, for the unit tests of tools/lab/guest-init.sh
     busybox-static
     # the arm64 QEMU of the nested ARM KVM lab, cross-compiled (multiarch -dev packages;

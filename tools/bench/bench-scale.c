@@ -1,0 +1,518 @@
+/*
+ * vcpuhp-bench-scale: what vCPU hotplug costs as the number of possible vCPUs
+ * (slots) grows, on the aarch64 virt machine (the QEMU of vmm/) under TCG.
+ *
+ * Per-plug cost: for each slot count M, one fresh guest (-smp cpus=2,maxcpus=M)
+ * plugs slots 2, 3, ... one after the other (up to --plugs of them), onlines each,
+ * then unplugs them in reverse order; --rounds times in the same guest. The time of
+ * the k-th plug (device_add sent -> the guest shows the vCPU enabled) and of the
+ * k-th unplug (device_del sent -> DEVICE_DELETED) is the median over the rounds.
+ *
+ * The cost of being ready: for each slot count M, --boots fresh guests with
+ * -smp cpus=2,maxcpus=M, hotplug on, and as many with the machine's cpu-hotplug=off
+ * (the guest then sees what the released virt-10.0 shows), one after the other:
+ * boot time to the guest's shell, QEMU's RSS once booted, and the ACPI tables'
+ * bytes as the guest reads them.
+ *
+ * Guests run one after the other, never together: the machine's cores are shared.
+ * The goals of issue 15 are checked at the end; exit status 3 when one is missed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench-stats.h"
+#include "vh-cpu-cycle.h"
+#include "vh-error.h"
+#include "vh-lab-guest-cpus.h"
+#include "vh-lab.h"
+
+#define PROGRAM "vcpuhp-bench-scale"
+/* 512 possible vCPUs make the guest's boot slower under TCG. */
+#define BOOT_TIMEOUT_MS 600000
+#define STEP_TIMEOUT_MS 60000
+#define GUEST_CMD_TIMEOUT_MS 60000
+#define EXIT_GOAL_MISSED 3
+
+/* Goals (issue 15). */
+#define GOAL_SLOTS_RATIO 1.5    /* a plug with 256 slots against one with 8 */
+#define GOAL_LAST_RATIO 1.5     /* the last plug against the second */
+#define GOAL_BOOT_RATIO 1.10    /* boot with 64 slots against hotplug off */
+/* Plugs compared across slot counts: the ones every slot count has (8 slots: 6). */
+#define COMPARED_PLUGS 6
+
+/* Per-plug cost with one slot count. */
+typedef struct {
+    guint slots;
+    guint plugs;            /* plugs per round: min(--plugs, slots - 2) */
+    GArray **plug_ms;       /* [plugs] of double, one sample per round */
+    GArray **unplug_ms;     /* [plugs] of double; index k is the k-th plug's vCPU */
+    Stats *plug, *unplug;   /* [plugs] */
+    Stats first_plugs;      /* all samples of the first COMPARED_PLUGS plugs */
+    double boot_seconds;
+} PlugRun;
+
+/* The cost of being ready with one slot count, hotplug on or off. */
+typedef struct {
+    guint slots;
+    gboolean hotplug;
+    GArray *boot_s, *rss_mib;   /* double, one per boot */
+    Stats boot, rss;
+    guint acpi_bytes, dsdt_bytes;
+} ReadyRun;
+
+static int
+compare_guint(gconstpointer a, gconstpointer b)
+{
+    guint x = *(const guint *)a, y = *(const guint *)b;
+
+    return (x > y) - (x < y);
+}
+
+/* "8,64,256" -> [8, 64, 256], each within [@min, @max], ascending. */
+static GArray *
+parse_counts(const char *list, guint min, guint max, const char *option, GError **error)
+{
+    g_auto(GStrv) items = g_strsplit(list, ",", -1);
+    g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(guint));
+
+    for (guint i = 0; items[i]; i++) {
+        guint64 value;
+
+        if (!g_ascii_string_to_unsigned(g_strstrip(items[i]), 10, min, max, &value, error)) {
+            g_prefix_error(error, "--%s: ", option);
+            return NULL;
+        }
+        g_array_append_vals(counts, &(guint){ (guint)value }, 1);
+    }
+    if (counts->len == 0) {
+        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s: no slot count given", option);
+        return NULL;
+    }
+    g_array_sort(counts, compare_guint);
+    return g_steal_pointer(&counts);
+}
+
+/* QEMU's resident set in MiB, from /proc/PID/status. */
+static gboolean
+qemu_rss_mib(VhLabVm *vm, double *rss, GError **error)
+{
+    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)vh_qemu_pid(vm->qemu));
+    g_autofree char *status = NULL;
+    const char *line;
+
+    if (!g_file_get_contents(path, &status, NULL, error))
+        return FALSE;
+    line = strstr(status, "\nVmRSS:");
+    if (!line) {
+        g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL, "%s has no VmRSS", path);
+        return FALSE;
+    }
+    *rss = g_ascii_strtod(line + strlen("\nVmRSS:"), NULL) / 1024.0;
+    return TRUE;
+}
+
+/* A number that a guest command printed. */
+static gboolean
+guest_number(VhLabVm *vm, const char *command, guint *value, GError **error)
+{
+    g_autofree char *out = vh_guest_run_ok(vm->guest, command, GUEST_CMD_TIMEOUT_MS, error);
+    guint64 v;
+
+    if (!out)
+        return FALSE;
+    if (!g_ascii_string_to_unsigned(g_strstrip(out), 10, 0, G_MAXUINT, &v, error)) {
+        g_prefix_error(error, "'%s' in the guest: ", command);
+        return FALSE;
+    }
+    *value = (guint)v;
+    return TRUE;
+}
+
+static char *
+smp_of(guint slots)
+{
+    return g_strdup_printf("cpus=2,maxcpus=%u", slots);
+}
+
+static VhLabVm *
+boot(const char *qemu, const char *lab, guint slots, gboolean hotplug, GError **error)
+{
+    g_autofree char *smp = smp_of(slots);
+    VhLabGuestConfig config = {
+        .arch = VH_GUEST_ARM64, .qemu_binary = qemu, .lab_dir = lab, .smp = smp,
+        .machine = hotplug ? NULL : "virt,gic-version=3,cpu-hotplug=off",
+    };
+    VhLabVm *vm = vh_lab_vm_boot(&config, BOOT_TIMEOUT_MS, error);
+
+    if (!vm)
+        g_prefix_error(error, "booting with -smp %s%s: ", smp, hotplug ? "" : ", cpu-hotplug=off");
+    return vm;
+}
+
+static gboolean
+ready_run(ReadyRun *run, const char *qemu, const char *lab, guint boots, GError **error)
+{
+    run->boot_s = g_array_new(FALSE, FALSE, sizeof(double));
+    run->rss_mib = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint b = 0; b < boots; b++) {
+        g_autoptr(VhLabVm) vm = boot(qemu, lab, run->slots, run->hotplug, error);
+        double rss;
+
+        if (!vm || !qemu_rss_mib(vm, &rss, error))
+            return FALSE;
+        g_array_append_val(run->boot_s, vm->boot_seconds);
+        g_array_append_val(run->rss_mib, rss);
+        if (b == 0 &&
+            (!guest_number(vm, "cat /sys/firmware/acpi/tables/DSDT | wc -c",
+                           &run->dsdt_bytes, error) ||
+             !guest_number(vm, "for t in /sys/firmware/acpi/tables/*; do "
+                           "[ -f $t ] && cat $t; done | wc -c", &run->acpi_bytes, error)))
+            return FALSE;
+        fprintf(stderr, "%s: ready: %3u slots, hotplug %-3s boot %6.2f s  RSS %6.1f MiB  "
+                "ACPI %u bytes (DSDT %u)\n", PROGRAM, run->slots, run->hotplug ? "on" : "off",
+                vm->boot_seconds, rss, run->acpi_bytes, run->dsdt_bytes);
+    }
+    run->boot = stats_of(run->boot_s);
+    run->rss = stats_of(run->rss_mib);
+    return TRUE;
+}
+
+static void
+cycle_of(VhCpuCycle *cycle, guint cpu, const char *dev_id)
+{
+    *cycle = (VhCpuCycle){
+        .slot_prop = "core-id", .slot_value = cpu, .guest_cpu = cpu, .dev_id = dev_id,
+        .step_timeout_ms = STEP_TIMEOUT_MS,
+    };
+}
+
+static gboolean
+plug_run(PlugRun *run, const char *qemu, const char *lab, guint max_plugs, guint rounds,
+         GError **error)
+{
+    g_autoptr(VhLabVm) vm = boot(qemu, lab, run->slots, TRUE, error);
+    g_autoptr(VhGuestCpus) guest_cpus = NULL;
+    g_autoptr(GArray) first = g_array_new(FALSE, FALSE, sizeof(double));
+
+    if (!vm)
+        return FALSE;
+    run->boot_seconds = vm->boot_seconds;
+    guest_cpus = vh_lab_guest_cpus_new(vm->guest, "enabled");
+    run->plugs = MIN(max_plugs, run->slots - 2);
+    run->plug_ms = g_new0(GArray *, run->plugs);
+    run->unplug_ms = g_new0(GArray *, run->plugs);
+    for (guint k = 0; k < run->plugs; k++) {
+        run->plug_ms[k] = g_array_new(FALSE, FALSE, sizeof(double));
+        run->unplug_ms[k] = g_array_new(FALSE, FALSE, sizeof(double));
+    }
+    for (guint r = 0; r < rounds; r++) {
+        gint64 start = g_get_monotonic_time();
+
+        for (guint k = 0; k < run->plugs; k++) {
+            g_autofree char *dev_id = g_strdup_printf("vcpu%u", k + 2);
+            VhCpuCycle cycle;
+            VhCpuCycleTimes times;
+
+            cycle_of(&cycle, k + 2, dev_id);
+            if (!vh_cpu_bring_up(vh_lab_vm_qmp(vm), guest_cpus, &cycle, &times, error)) {
+                g_prefix_error(error, "%u slots, round %u, plug %u: ", run->slots, r + 1, k + 1);
+                return FALSE;
+            }
+            g_array_append_val(run->plug_ms[k], times.enabled);
+        }
+        /* Last in, first out: the guest's CPU numbers stay contiguous. */
+        for (guint k = run->plugs; k-- > 0;) {
+            g_autofree char *dev_id = g_strdup_printf("vcpu%u", k + 2);
+            VhCpuCycle cycle;
+            VhCpuCycleTimes times;
+
+            cycle_of(&cycle, k + 2, dev_id);
+            if (!vh_cpu_take_down(vh_lab_vm_qmp(vm), guest_cpus, &cycle, &times, error)) {
+                g_prefix_error(error, "%u slots, round %u, unplug of %s: ", run->slots, r + 1,
+                               dev_id);
+                return FALSE;
+            }
+            g_array_append_val(run->unplug_ms[k], times.deleted);
+        }
+        fprintf(stderr, "%s: per plug: %3u slots, round %u/%u: %u plugs and unplugs in "
+                "%.1f s; plug 1 %.1f ms, plug %u %.1f ms\n", PROGRAM, run->slots, r + 1,
+                rounds, run->plugs, (g_get_monotonic_time() - start) / 1e6,
+                g_array_index(run->plug_ms[0], double, r), run->plugs,
+                g_array_index(run->plug_ms[run->plugs - 1], double, r));
+    }
+    run->plug = g_new0(Stats, run->plugs);
+    run->unplug = g_new0(Stats, run->plugs);
+    for (guint k = 0; k < run->plugs; k++) {
+        run->plug[k] = stats_of(run->plug_ms[k]);
+        run->unplug[k] = stats_of(run->unplug_ms[k]);
+        if (k < COMPARED_PLUGS)
+            g_array_append_vals(first, run->plug_ms[k]->data, run->plug_ms[k]->len);
+    }
+    run->first_plugs = stats_of(first);
+    return TRUE;
+}
+
+static void
+plug_run_clear(PlugRun *run)
+{
+    for (guint k = 0; run->plug_ms && k < run->plugs; k++) {
+        g_array_unref(run->plug_ms[k]);
+        g_array_unref(run->unplug_ms[k]);
+    }
+    g_free(run->plug_ms);
+    g_free(run->unplug_ms);
+    g_free(run->plug);
+    g_free(run->unplug);
+}
+
+static void
+ready_run_clear(ReadyRun *run)
+{
+    if (run->boot_s)
+        g_array_unref(run->boot_s);
+    if (run->rss_mib)
+        g_array_unref(run->rss_mib);
+}
+
+/* One line per goal, "yes"/"NO"; FALSE when one is missed. */
+typedef struct {
+    GString *md;
+    gboolean all_met;
+} Goals;
+
+static void
+goal(Goals *goals, const char *what, double value, double bound)
+{
+    gboolean met = value <= bound;
+
+    goals->all_met &= met;
+    g_string_append_printf(goals->md, "| %s | %.2f | %.2f | %s |\n", what, value, bound,
+                           met ? "yes" : "**NO**");
+    printf("goal: %-60s %6.2f (bound %.2f) %s\n", what, value, bound, met ? "met" : "MISSED");
+}
+
+static const PlugRun *
+plug_run_with(const PlugRun *runs, guint n, guint slots)
+{
+    for (guint i = 0; i < n; i++)
+        if (runs[i].slots == slots)
+            return &runs[i];
+    return NULL;
+}
+
+static const ReadyRun *
+ready_run_with(const ReadyRun *runs, guint n, guint slots, gboolean hotplug)
+{
+    for (guint i = 0; i < n; i++)
+        if (runs[i].slots == slots && runs[i].hotplug == hotplug)
+            return &runs[i];
+    return NULL;
+}
+
+static void
+check_goals(Goals *goals, const PlugRun *plugs, guint n_plugs, const ReadyRun *ready,
+            guint n_ready)
+{
+    const PlugRun *p8 = plug_run_with(plugs, n_plugs, 8), *p256 = plug_run_with(plugs, n_plugs, 256);
+    const ReadyRun *on64 = ready_run_with(ready, n_ready, 64, TRUE);
+    const ReadyRun *off64 = ready_run_with(ready, n_ready, 64, FALSE);
+
+    g_string_append(goals->md, "| goal | measured | bound | met |\n|---|--:|--:|---|\n");
+    if (p8 && p256)
+        goal(goals, "plug with 256 slots / with 8 (median of the first 6 plugs)",
+             p256->first_plugs.median / p8->first_plugs.median, GOAL_SLOTS_RATIO);
+    for (guint i = 0; i < n_plugs; i++) {
+        g_autofree char *what = NULL;
+
+        if (plugs[i].plugs < 3)
+            continue;
+        what = g_strdup_printf("last plug (%u) / second, %u slots", plugs[i].plugs,
+                               plugs[i].slots);
+        goal(goals, what, plugs[i].plug[plugs[i].plugs - 1].median / plugs[i].plug[1].median,
+             GOAL_LAST_RATIO);
+    }
+    if (on64 && off64)
+        goal(goals, "boot with 64 slots / hotplug off (medians)",
+             on64->boot.median / off64->boot.median, GOAL_BOOT_RATIO);
+}
+
+static char *
+markdown(const PlugRun *plugs, guint n_plugs, const ReadyRun *ready, guint n_ready,
+         const char *goals_md)
+{
+    GString *md = g_string_new(NULL);
+
+    if (n_plugs) {
+        guint max_plugs = 0;
+
+        g_string_append(md, "Per-plug cost: milliseconds, median over the rounds (min–max); "
+                            "plug = device_add → the guest shows the vCPU enabled, unplug = "
+                            "device_del → DEVICE_DELETED of the k-th plugged vCPU.\n\n");
+        g_string_append(md, "| plug k |");
+        for (guint i = 0; i < n_plugs; i++) {
+            g_string_append_printf(md, " plug, %u slots | unplug, %u slots |", plugs[i].slots,
+                                   plugs[i].slots);
+            max_plugs = MAX(max_plugs, plugs[i].plugs);
+        }
+        g_string_append(md, "\n|--:|");
+        for (guint i = 0; i < n_plugs; i++)
+            g_string_append(md, "--:|--:|");
+        g_string_append(md, "\n");
+        for (guint k = 0; k < max_plugs; k++) {
+            /* All of the first plugs, then every 8th and the last: the plot has them all. */
+            if (k >= COMPARED_PLUGS && (k + 1) % 8 && k + 1 != max_plugs)
+                continue;
+            g_string_append_printf(md, "| %u |", k + 1);
+            for (guint i = 0; i < n_plugs; i++) {
+                if (k < plugs[i].plugs)
+                    g_string_append_printf(md, " %.1f (%.1f–%.1f) | %.1f (%.1f–%.1f) |",
+                                           plugs[i].plug[k].median, plugs[i].plug[k].min,
+                                           plugs[i].plug[k].max, plugs[i].unplug[k].median,
+                                           plugs[i].unplug[k].min, plugs[i].unplug[k].max);
+                else
+                    g_string_append(md, " | |");
+            }
+            g_string_append(md, "\n");
+        }
+        g_string_append(md, "\n");
+    }
+    if (n_ready) {
+        g_string_append(md, "The cost of being ready: boot = QEMU started → the guest's shell "
+                            "answers, seconds; RSS = QEMU's resident memory once booted, MiB "
+                            "(median, min–max); ACPI = all tables' bytes as the guest reads "
+                            "them (DSDT's).\n\n");
+        g_string_append(md, "| slots | hotplug | boot (s) | RSS (MiB) | ACPI bytes (DSDT) "
+                            "| boot / hotplug off |\n|--:|---|--:|--:|--:|--:|\n");
+        for (guint i = 0; i < n_ready; i++) {
+            const ReadyRun *off = ready_run_with(ready, n_ready, ready[i].slots, FALSE);
+
+            g_string_append_printf(md, "| %u | %s | %.2f (%.2f–%.2f) | %.1f (%.1f–%.1f) "
+                                   "| %u (%u) | ",
+                                   ready[i].slots, ready[i].hotplug ? "on" : "off",
+                                   ready[i].boot.median, ready[i].boot.min, ready[i].boot.max,
+                                   ready[i].rss.median, ready[i].rss.min, ready[i].rss.max,
+                                   ready[i].acpi_bytes, ready[i].dsdt_bytes);
+            if (off && ready[i].hotplug)
+                g_string_append_printf(md, "%.2f |\n", ready[i].boot.median / off->boot.median);
+            else
+                g_string_append(md, "|\n");
+        }
+        g_string_append(md, "\n");
+    }
+    g_string_append(md, goals_md);
+    return g_string_free(md, FALSE);
+}
+
+/* Gnuplot's data: one block per slot count, "k plug_median unplug_median". */
+static gboolean
+write_plot_data(const char *path, const PlugRun *plugs, guint n_plugs, GError **error)
+{
+    g_autoptr(GString) data = g_string_new(NULL);
+
+    for (guint i = 0; i < n_plugs; i++) {
+        /* The block's first line is its title (gnuplot's columnheader). */
+        g_string_append_printf(data, "\"%u slots\" plug unplug\n", plugs[i].slots);
+        for (guint k = 0; k < plugs[i].plugs; k++)
+            g_string_append_printf(data, "%u %.2f %.2f\n", k + 1, plugs[i].plug[k].median,
+                                   plugs[i].unplug[k].median);
+        g_string_append(data, "\n\n");
+    }
+    return g_file_set_contents(path, data->str, data->len, error);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autofree char *qemu = NULL, *lab = NULL, *output_markdown = NULL, *output_plot = NULL;
+    g_autofree char *slots_list = g_strdup("8,64,256,512");
+    g_autofree char *ready_list = g_strdup("2,8,64,256,512");
+    int plugs = 62, rounds = 3, boots = 3;
+    GOptionEntry entries[] = {
+        { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu, "qemu-system-aarch64 built from vmm/", "PATH" },
+        { "lab", 0, 0, G_OPTION_ARG_FILENAME, &lab, "lab directory (tools/lab/build-guest.sh)", "DIR" },
+        { "slots", 0, 0, G_OPTION_ARG_STRING, &slots_list,
+          "slot counts of the per-plug cost (default 8,64,256,512; empty: none)", "M,..." },
+        { "plugs", 0, 0, G_OPTION_ARG_INT, &plugs, "plugs per round (default 62)", "N" },
+        { "rounds", 0, 0, G_OPTION_ARG_INT, &rounds,
+          "plug-all/unplug-all rounds per slot count (default 3)", "N" },
+        { "ready-slots", 0, 0, G_OPTION_ARG_STRING, &ready_list,
+          "slot counts of the cost of being ready (default 2,8,64,256,512; empty: none)", "M,..." },
+        { "boots", 0, 0, G_OPTION_ARG_INT, &boots,
+          "boots per slot count, hotplug on and off (default 3)", "N" },
+        { "output-markdown", 0, 0, G_OPTION_ARG_FILENAME, &output_markdown,
+          "also write the results as Markdown to FILE", "FILE" },
+        { "output-plot-data", 0, 0, G_OPTION_ARG_FILENAME, &output_plot,
+          "write the per-plug medians for gnuplot to FILE", "FILE" },
+        { NULL },
+    };
+    g_autoptr(GOptionContext) ctx =
+        g_option_context_new("- time vCPU hotplug as the number of possible vCPUs grows");
+    g_autoptr(GError) err = NULL;
+    g_autoptr(GArray) slot_counts = NULL, ready_counts = NULL;
+    PlugRun *plug_runs = NULL;
+    ReadyRun *ready_runs = NULL;
+    guint n_plug = 0, n_ready = 0;
+    Goals goals = { g_string_new(NULL), TRUE };
+    int status = 0;
+
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
+        fprintf(stderr, "%s: %s\n", PROGRAM, err->message);
+        return 2;
+    }
+    if (!qemu || !lab) {
+        fprintf(stderr, "%s: --qemu and --lab are required\n", PROGRAM);
+        return 2;
+    }
+    if (plugs < 1 || rounds < 1 || boots < 1) {
+        fprintf(stderr, "%s: --plugs, --rounds and --boots must be at least 1\n", PROGRAM);
+        return 2;
+    }
+    /* maxcpus of the virt machine with GICv3: 512. */
+    if ((*slots_list && !(slot_counts = parse_counts(slots_list, 3, 512, "slots", &err))) ||
+        (*ready_list && !(ready_counts = parse_counts(ready_list, 2, 512, "ready-slots", &err)))) {
+        fprintf(stderr, "%s: %s\n", PROGRAM, err->message);
+        return 2;
+    }
+
+    n_plug = slot_counts ? slot_counts->len : 0;
+    plug_runs = g_new0(PlugRun, n_plug);
+    for (guint i = 0; i < n_plug; i++) {
+        plug_runs[i].slots = g_array_index(slot_counts, guint, i);
+        if (!plug_run(&plug_runs[i], qemu, lab, (guint)plugs, (guint)rounds, &err))
+            goto failed;
+    }
+    n_ready = ready_counts ? 2 * ready_counts->len : 0;
+    ready_runs = g_new0(ReadyRun, n_ready);
+    for (guint i = 0; i < n_ready; i++) {
+        ready_runs[i].slots = g_array_index(ready_counts, guint, i / 2);
+        ready_runs[i].hotplug = i % 2 == 0;
+        if (!ready_run(&ready_runs[i], qemu, lab, (guint)boots, &err))
+            goto failed;
+    }
+
+    check_goals(&goals, plug_runs, n_plug, ready_runs, n_ready);
+    if (output_markdown) {
+        g_autofree char *md = markdown(plug_runs, n_plug, ready_runs, n_ready, goals.md->str);
+
+        if (!g_file_set_contents(output_markdown, md, -1, &err))
+            goto failed;
+    }
+    if (output_plot && !write_plot_data(output_plot, plug_runs, n_plug, &err))
+        goto failed;
+    status = goals.all_met ? 0 : EXIT_GOAL_MISSED;
+    goto out;
+failed:
+    fprintf(stderr, "%s: %s\n", PROGRAM, err->message);
+    status = 1;
+out:
+    for (guint i = 0; i < n_plug; i++)
+        plug_run_clear(&plug_runs[i]);
+    for (guint i = 0; i < n_ready; i++)
+        ready_run_clear(&ready_runs[i]);
+    g_free(plug_runs);
+    g_free(ready_runs);
+    g_string_free(goals.md, TRUE);
+    return status;
+}
