@@ -59,6 +59,7 @@ typedef struct {
     GArray *boot_s, *rss_mib;   /* double, one per boot */
     Stats boot, rss;
     guint acpi_bytes, dsdt_bytes;
+    guint guest_mem_kib;        /* the guest's MemTotal: what its kernel left to it */
 } ReadyRun;
 
 static int
@@ -135,6 +136,10 @@ smp_of(guint slots)
     return g_strdup_printf("cpus=2,maxcpus=%u", slots);
 }
 
+/* Guest RAM of every guest: Linux reserves about 0.5 MiB per possible vCPU, and
+ * 512 MiB is too little to boot with 512 of them. */
+static guint memory_mib = 1024;
+
 static VhLabVm *
 boot(const char *qemu, const char *lab, guint slots, gboolean hotplug, GError **error)
 {
@@ -142,6 +147,7 @@ boot(const char *qemu, const char *lab, guint slots, gboolean hotplug, GError **
     VhLabGuestConfig config = {
         .arch = VH_GUEST_ARM64, .qemu_binary = qemu, .lab_dir = lab, .smp = smp,
         .machine = hotplug ? NULL : "virt,gic-version=3,cpu-hotplug=off",
+        .memory_mib = memory_mib,
     };
     VhLabVm *vm = vh_lab_vm_boot(&config, BOOT_TIMEOUT_MS, error);
 
@@ -167,11 +173,14 @@ ready_run(ReadyRun *run, const char *qemu, const char *lab, guint boots, GError 
             (!guest_number(vm, "cat /sys/firmware/acpi/tables/DSDT | wc -c",
                            &run->dsdt_bytes, error) ||
              !guest_number(vm, "for t in /sys/firmware/acpi/tables/*; do "
-                           "[ -f $t ] && cat $t; done | wc -c", &run->acpi_bytes, error)))
+                           "[ -f $t ] && cat $t; done | wc -c", &run->acpi_bytes, error) ||
+             !guest_number(vm, "sed -n 's/^MemTotal: *\\([0-9]*\\) kB$/\\1/p' /proc/meminfo",
+                           &run->guest_mem_kib, error)))
             return FALSE;
         fprintf(stderr, "%s: ready: %3u slots, hotplug %-3s boot %6.2f s  RSS %6.1f MiB  "
-                "ACPI %u bytes (DSDT %u)\n", PROGRAM, run->slots, run->hotplug ? "on" : "off",
-                vm->boot_seconds, rss, run->acpi_bytes, run->dsdt_bytes);
+                "ACPI %u bytes (DSDT %u)  guest MemTotal %.1f MiB\n", PROGRAM, run->slots,
+                run->hotplug ? "on" : "off", vm->boot_seconds, rss, run->acpi_bytes,
+                run->dsdt_bytes, run->guest_mem_kib / 1024.0);
     }
     run->boot = stats_of(run->boot_s);
     run->rss = stats_of(run->rss_mib);
@@ -381,18 +390,20 @@ markdown(const PlugRun *plugs, guint n_plugs, const ReadyRun *ready, guint n_rea
         g_string_append(md, "The cost of being ready: boot = QEMU started → the guest's shell "
                             "answers, seconds; RSS = QEMU's resident memory once booted, MiB "
                             "(median, min–max); ACPI = all tables' bytes as the guest reads "
-                            "them (DSDT's).\n\n");
+                            "them (DSDT's); guest = the guest's MemTotal, MiB, what its kernel "
+                            "left of the RAM.\n\n");
         g_string_append(md, "| slots | hotplug | boot (s) | RSS (MiB) | ACPI bytes (DSDT) "
-                            "| boot / hotplug off |\n|--:|---|--:|--:|--:|--:|\n");
+                            "| guest (MiB) | boot / hotplug off |\n|--:|---|--:|--:|--:|--:|--:|\n");
         for (guint i = 0; i < n_ready; i++) {
             const ReadyRun *off = ready_run_with(ready, n_ready, ready[i].slots, FALSE);
 
             g_string_append_printf(md, "| %u | %s | %.2f (%.2f–%.2f) | %.1f (%.1f–%.1f) "
-                                   "| %u (%u) | ",
+                                   "| %u (%u) | %.1f | ",
                                    ready[i].slots, ready[i].hotplug ? "on" : "off",
                                    ready[i].boot.median, ready[i].boot.min, ready[i].boot.max,
                                    ready[i].rss.median, ready[i].rss.min, ready[i].rss.max,
-                                   ready[i].acpi_bytes, ready[i].dsdt_bytes);
+                                   ready[i].acpi_bytes, ready[i].dsdt_bytes,
+                                   ready[i].guest_mem_kib / 1024.0);
             if (off && ready[i].hotplug)
                 g_string_append_printf(md, "%.2f |\n", ready[i].boot.median / off->boot.median);
             else
@@ -427,7 +438,7 @@ main(int argc, char **argv)
     g_autofree char *qemu = NULL, *lab = NULL, *output_markdown = NULL, *output_plot = NULL;
     g_autofree char *slots_list = g_strdup("8,64,256,512");
     g_autofree char *ready_list = g_strdup("2,8,64,256,512");
-    int plugs = 62, rounds = 3, boots = 3;
+    int plugs = 62, rounds = 3, boots = 3, memory = (int)memory_mib;
     GOptionEntry entries[] = {
         { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu, "qemu-system-aarch64 built from vmm/", "PATH" },
         { "lab", 0, 0, G_OPTION_ARG_FILENAME, &lab, "lab directory (tools/lab/build-guest.sh)", "DIR" },
@@ -440,6 +451,8 @@ main(int argc, char **argv)
           "slot counts of the cost of being ready (default 2,8,64,256,512; empty: none)", "M,..." },
         { "boots", 0, 0, G_OPTION_ARG_INT, &boots,
           "boots per slot count, hotplug on and off (default 3)", "N" },
+        { "memory", 0, 0, G_OPTION_ARG_INT, &memory,
+          "guest RAM in MiB, every guest (default 1024)", "MIB" },
         { "output-markdown", 0, 0, G_OPTION_ARG_FILENAME, &output_markdown,
           "also write the results as Markdown to FILE", "FILE" },
         { "output-plot-data", 0, 0, G_OPTION_ARG_FILENAME, &output_plot,
@@ -465,10 +478,12 @@ main(int argc, char **argv)
         fprintf(stderr, "%s: --qemu and --lab are required\n", PROGRAM);
         return 2;
     }
-    if (plugs < 1 || rounds < 1 || boots < 1) {
-        fprintf(stderr, "%s: --plugs, --rounds and --boots must be at least 1\n", PROGRAM);
+    if (plugs < 1 || rounds < 1 || boots < 1 || memory < 128) {
+        fprintf(stderr, "%s: --plugs, --rounds and --boots must be at least 1, --memory "
+                "at least 128\n", PROGRAM);
         return 2;
     }
+    memory_mib = (guint)memory;
     /* maxcpus of the virt machine with GICv3: 512. */
     if ((*slots_list && !(slot_counts = parse_counts(slots_list, 3, 512, "slots", &err))) ||
         (*ready_list && !(ready_counts = parse_counts(ready_list, 2, 512, "ready-slots", &err)))) {

@@ -169,7 +169,7 @@ run_scale() {
         echo
         machine_lines "$command" "$wall" "$load_before" "$load_after"
         echo "- QEMU: \`$QEMU_BINARY\`, aarch64 \`virt,gic-version=3\`, \`-cpu max\`, TCG,"
-        echo "  512 MiB, \`-smp cpus=2,maxcpus=<slots>\`; the lab's guest (Debian's arm64 kernel,"
+        echo "  1 GiB (\`--memory\`), \`-smp cpus=2,maxcpus=<slots>\`; the lab's guest (Debian's arm64 kernel,"
         echo "  busybox), a fresh guest per slot count and per boot"
         echo
         echo "![per-plug cost](doc/benchmarks/per-plug-cost.svg)"

@@ -26,10 +26,12 @@ vh_lab_guest_args(const VhLabGuestConfig *config, GError **error)
     g_autofree char *initrd = g_build_filename(config->lab_dir, sub, "initrd.img", NULL);
     g_autofree char *firmware = g_build_filename(config->lab_dir, sub, "QEMU_EFI.fd", NULL);
 
+    g_autofree char *memory = g_strdup_printf("%u", config->memory_mib ? config->memory_mib : 512);
+
     if (!need_file(kernel, error) || !need_file(initrd, error))
         return NULL;
     g_strv_builder_add_many(args, "-nodefaults", "-no-user-config", "-display", "none",
-                            "-m", "512", "-accel", config->accel ? config->accel : "tcg",
+                            "-m", memory, "-accel", config->accel ? config->accel : "tcg",
                             "-smp", config->smp ? config->smp : "1",
                             "-kernel", kernel, "-initrd", initrd, NULL);
     if (config->arch == VH_GUEST_ARM64) {

@@ -23,6 +23,8 @@ typedef struct {
     const char *smp;        /* -smp argument, e.g. "cpus=2,maxcpus=6" */
     const char *accel;      /* -accel argument; "tcg" when NULL */
     const char *machine;    /* -M argument; the lab's default when NULL */
+    guint memory_mib;       /* -m; 512 when 0 (a guest with hundreds of possible vCPUs
+                             * needs more: Linux reserves per-CPU memory for each) */
     const char *const *extra_args;  /* appended, NULL-terminated, may be NULL */
 } VhLabGuestConfig;
 
