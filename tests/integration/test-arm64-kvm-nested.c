@@ -378,6 +378,61 @@ l2_fd_counts(L2 *l2)
     return l1_run_ok(cmd);
 }
 
+/*
+ * The L2 QEMU's resident memory in KiB, from L1's /proc, without the guest's RAM
+ * (its 256 MiB mapping): what QEMU itself holds, whatever the guest touched.
+ */
+static guint64
+l2_own_rss_kib(L2 *l2)
+{
+    g_autofree char *cmd = g_strdup_printf(
+        "p=$(cat /tmp/%s.pid); awk '/^VmRSS:/ { print $2 }' /proc/$p/status;"
+        " awk '/^Size:/ { s = $2 } /^Rss:/ { if (s == 262144) r += $2 } END { print r + 0 }'"
+        " /proc/$p/smaps", l2->name);
+    g_autofree char *out = l1_run_ok(cmd);
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    guint64 rss, guest_ram;
+
+    g_assert_cmpuint(g_strv_length(lines), ==, 2);
+    rss = g_ascii_strtoull(lines[0], NULL, 10);
+    guest_ram = g_ascii_strtoull(lines[1], NULL, 10);
+    g_assert_cmpuint(guest_ram, >, 0);
+    g_assert_cmpuint(rss, >, guest_ram);
+    return rss - guest_ram;
+}
+
+/*
+ * 64 possible vCPUs under KVM: a KVM vCPU for each, 62 of them parked; every slot
+ * listed; the last one plugs, runs work and unplugs. Reports the memory a parked
+ * vCPU costs QEMU against the same VM with no slot to plug.
+ */
+static void
+test_64_slots(void)
+{
+    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=2", NULL);
+    guint64 rss_none = l2_own_rss_kib(l2), rss_64;
+    g_autoptr(JsonNode) slots = NULL;
+    g_autofree char *fds = NULL;
+
+    l2_stop(l2);
+    l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=64", NULL);
+    rss_64 = l2_own_rss_kib(l2);
+    g_test_message("L2 QEMU's RSS without the guest's RAM: %.1f MiB with -smp"
+                   " cpus=2,maxcpus=2, %.1f MiB with maxcpus=64: %.1f KiB per parked vCPU",
+                   rss_none / 1024.0, rss_64 / 1024.0,
+                   ((double)rss_64 - (double)rss_none) / 62);
+    slots = l2_qmp_ok(l2, "query-hotpluggable-cpus", NULL);
+    g_assert_cmpuint(json_array_get_length(json_node_get_array(slots)), ==, 64);
+    fds = l2_fd_counts(l2);
+    g_assert_true(g_str_has_suffix(fds, " 64"));
+    l2_assert_mask(l2, "present", "0-63");
+    l2_assert_mask(l2, "enabled", "0-1");
+    l2_plug_and_online(l2, 63);
+    l2_offline_and_unplug(l2, 63);
+    l2_assert_mask(l2, "enabled", "0-1");
+    l2_stop(l2);
+}
+
 static void
 test_plug_unplug_replug(void)
 {
@@ -870,6 +925,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/arm64-kvm-nested/l2-boots-with-kvm", test_l2_boots_with_kvm);
     g_test_add_func("/arm64-kvm-nested/plug-unplug-replug", test_plug_unplug_replug);
+    g_test_add_func("/arm64-kvm-nested/64-slots", test_64_slots);
     g_test_add_func("/arm64-kvm-nested/reset-and-stop-after-unplug",
                     test_reset_and_stop_after_unplug);
     g_test_add_func("/arm64-kvm-nested/bad-input", test_bad_input);

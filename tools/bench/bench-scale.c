@@ -388,7 +388,8 @@ markdown(const PlugRun *plugs, guint n_plugs, const ReadyRun *ready, guint n_rea
     }
     if (n_ready) {
         g_string_append(md, "The cost of being ready: boot = QEMU started → the guest's shell "
-                            "answers, seconds; RSS = QEMU's resident memory once booted, MiB "
+                            "answers, seconds; RSS = QEMU's resident memory once booted, "
+                            "the guest RAM it touched included, MiB "
                             "(median, min–max); ACPI = all tables' bytes as the guest reads "
                             "them (DSDT's); guest = the guest's MemTotal, MiB, what its kernel "
                             "left of the RAM.\n\n");
