@@ -40,6 +40,8 @@ vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
     times->enabled = ms_since(start);
     if (!step_done(cycle, VH_CPU_STEP_ENABLED, error))
         return FALSE;
+    if (cycle->leave_offline)
+        return TRUE;
     start = g_get_monotonic_time();
     if (!vh_guest_cpus_set_online(guest, cycle->guest_cpu, TRUE, cycle->step_timeout_ms,
                                   error)) {

@@ -30,6 +30,8 @@ struct VhCpuCycle {
                                  * also libvirt's vCPU id */
     const char *dev_id;         /* the device id, "vcpuN" as libvirt names them */
     guint step_timeout_ms;      /* each step's bound */
+    gboolean leave_offline;     /* bring-up ends at enabled: the guest does not online
+                                 * it (nor is VH_CPU_STEP_ONLINE reached) */
     /* What ends an unplug: DEVICE_DELETED with data.device == dev_id when NULL
      * (stock x86 QEMU 10.0 sends it only for the CPU's lapic child). */
     VhQmpEventMatch deleted_match;
@@ -50,7 +52,7 @@ typedef struct {
 } VhCpuCycleTimes;
 
 /*
- * Plug -> enabled -> online. @times may be NULL. Errors name the step and the vCPU.
+ * Plug -> enabled -> online (-> enabled with leave_offline). @times may be NULL. Errors name the step and the vCPU.
  * With no @guest (nothing sees into it), only the plug: the guest's steps are skipped.
  */
 gboolean vh_cpu_bring_up(VhQmp *qmp, VhGuestCpus *guest, const VhCpuCycle *cycle,

@@ -14,6 +14,7 @@
 #include "vh-json.h"
 #include "vh-lab-guest-cpus.h"
 #include "vh-lab.h"
+#include "vh-proc-memory.h"
 
 /* Generous for TCG on a 2-core machine shared with a build: a boot takes 3-7 s. */
 #define LAB_BOOT_TIMEOUT_MS 120000
@@ -220,43 +221,27 @@ lab_qemu_proc_entries(VhLabVm *vm, const char *what)
     return n;
 }
 
-/*
- * The value in KiB of the "VmRSS:" line of a /proc/<pid>/status text (the kernel
- * writes "VmRSS:    123456 kB"); fails the test if there is none.
- */
+/* vh_proc_status_rss_kib(); fails the test if there is no VmRSS. */
 static inline guint64
 lab_status_rss_kib(const char *status)
 {
-    const char *line = strstr(status, "VmRSS:");
+    g_autoptr(GError) err = NULL;
+    guint64 rss = 0;
 
-    if (!line)
-        g_error("no VmRSS in the process's status: \"%s\"", status);
-    return g_ascii_strtoull(line + strlen("VmRSS:"), NULL, 10);
+    vh_proc_status_rss_kib(status, &rss, &err);
+    g_assert_no_error(err);
+    return rss;
 }
 
-/*
- * The resident KiB of the mappings of exactly @size_kib in a /proc/<pid>/smaps text
- * (or its "Size:" and "Rss:" lines alone): QEMU maps the guest's RAM as one
- * anonymous mapping of the RAM's size. Fails the test if no mapping has that size.
- */
+/* vh_proc_smaps_rss_of_size_kib(); fails the test if no mapping has that size. */
 static inline guint64
 lab_smaps_rss_of_size_kib(const char *smaps, guint64 size_kib)
 {
-    g_auto(GStrv) lines = g_strsplit(smaps, "\n", -1);
-    guint64 size = 0, rss = 0;
-    guint found = 0;
+    g_autoptr(GError) err = NULL;
+    guint64 rss = 0;
 
-    for (char **l = lines; *l; l++) {
-        if (g_str_has_prefix(*l, "Size:")) {
-            size = g_ascii_strtoull(*l + strlen("Size:"), NULL, 10);
-        } else if (g_str_has_prefix(*l, "Rss:") && size == size_kib) {
-            rss += g_ascii_strtoull(*l + strlen("Rss:"), NULL, 10);
-            found++;
-        }
-    }
-    if (!found)
-        g_error("no mapping of %" G_GUINT64_FORMAT " KiB (the guest's RAM) in QEMU's smaps",
-                size_kib);
+    vh_proc_smaps_rss_of_size_kib(smaps, size_kib, &rss, &err);
+    g_assert_no_error(err);
     return rss;
 }
 
@@ -290,23 +275,15 @@ typedef struct {
 static inline LabQemuFigures
 lab_qemu_figures(VhLabVm *vm)
 {
-    g_autofree char *status_path = g_strdup_printf("/proc/%d/status",
-                                                   (int)vh_qemu_pid(vm->qemu));
-    g_autofree char *smaps_path = g_strdup_printf("/proc/%d/smaps", (int)vh_qemu_pid(vm->qemu));
-    g_autofree char *status = NULL, *smaps = NULL;
     g_autoptr(GError) err = NULL;
     LabQemuFigures f = {
         .threads = lab_qemu_proc_entries(vm, "task"),
         .fds = lab_qemu_proc_entries(vm, "fd"),
     };
 
-    g_file_get_contents(status_path, &status, NULL, &err);
+    vh_proc_qemu_rss_kib(vh_qemu_pid(vm->qemu), lab_qmp_ram_kib(vh_lab_vm_qmp(vm), 10000),
+                         &f.rss_kib, &f.guest_ram_rss_kib, &err);
     g_assert_no_error(err);
-    g_file_get_contents(smaps_path, &smaps, NULL, &err);
-    g_assert_no_error(err);
-    f.rss_kib = lab_status_rss_kib(status);
-    f.guest_ram_rss_kib = lab_smaps_rss_of_size_kib(smaps,
-                                                    lab_qmp_ram_kib(vh_lab_vm_qmp(vm), 10000));
     return f;
 }
 

@@ -3,10 +3,11 @@
  * (slots) grows, on the aarch64 virt machine (the QEMU of vmm/) under TCG.
  *
  * Per-plug cost: for each slot count M, one fresh guest (-smp cpus=2,maxcpus=M)
- * plugs slots 2, 3, ... one after the other (up to --plugs of them), onlines each,
- * then unplugs them in reverse order; --rounds times in the same guest. The time of
- * the k-th plug (device_add sent -> the guest shows the vCPU enabled) and of the
- * k-th unplug (device_del sent -> DEVICE_DELETED) is the median over the rounds.
+ * plugs slots 2, 3, ... one after the other (up to --plugs of them), onlines each
+ * (unless --no-online), then unplugs them in reverse order; --rounds times in the
+ * same guest. The time of the k-th plug (device_add sent -> the guest shows the
+ * vCPU enabled) and of the k-th unplug (device_del sent -> DEVICE_DELETED) is the
+ * median over the rounds.
  *
  * The cost of being ready: for each slot count M, --boots fresh guests with
  * -smp cpus=2,maxcpus=M, hotplug on, and as many with the machine's cpu-hotplug=off
@@ -26,6 +27,7 @@
 #include "vh-error.h"
 #include "vh-lab-guest-cpus.h"
 #include "vh-lab.h"
+#include "vh-proc-memory.h"
 
 #define PROGRAM "vcpuhp-bench-scale"
 /* 512 possible vCPUs make the guest's boot slower under TCG. */
@@ -57,7 +59,8 @@ typedef struct {
     guint slots;
     gboolean hotplug;
     GArray *boot_s, *rss_mib;   /* double, one per boot */
-    Stats boot, rss;
+    GArray *own_rss_mib;        /* of it, what is not the guest's RAM */
+    Stats boot, rss, own_rss;
     guint acpi_bytes, dsdt_bytes;
     guint guest_mem_kib;        /* the guest's MemTotal: what its kernel left to it */
 } ReadyRun;
@@ -94,22 +97,21 @@ parse_counts(const char *list, guint min, guint max, const char *option, GError 
     return g_steal_pointer(&counts);
 }
 
-/* QEMU's resident set in MiB, from /proc/PID/status. */
-static gboolean
-qemu_rss_mib(VhLabVm *vm, double *rss, GError **error)
-{
-    g_autofree char *path = g_strdup_printf("/proc/%d/status", (int)vh_qemu_pid(vm->qemu));
-    g_autofree char *status = NULL;
-    const char *line;
+/* Guest RAM of every guest: Linux reserves about 0.5 MiB per possible vCPU, and
+ * 512 MiB is too little to boot with 512 of them. */
+static guint memory_mib = 1024;
 
-    if (!g_file_get_contents(path, &status, NULL, error))
+/* QEMU's resident set in MiB, and of it what is not the guest's RAM. */
+static gboolean
+qemu_rss_mib(VhLabVm *vm, double *rss, double *own_rss, GError **error)
+{
+    guint64 rss_kib, guest_ram_kib;
+
+    if (!vh_proc_qemu_rss_kib(vh_qemu_pid(vm->qemu), (guint64)memory_mib * 1024, &rss_kib,
+                              &guest_ram_kib, error))
         return FALSE;
-    line = strstr(status, "\nVmRSS:");
-    if (!line) {
-        g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL, "%s has no VmRSS", path);
-        return FALSE;
-    }
-    *rss = g_ascii_strtod(line + strlen("\nVmRSS:"), NULL) / 1024.0;
+    *rss = rss_kib / 1024.0;
+    *own_rss = (rss_kib - guest_ram_kib) / 1024.0;
     return TRUE;
 }
 
@@ -136,10 +138,6 @@ smp_of(guint slots)
     return g_strdup_printf("cpus=2,maxcpus=%u", slots);
 }
 
-/* Guest RAM of every guest: Linux reserves about 0.5 MiB per possible vCPU, and
- * 512 MiB is too little to boot with 512 of them. */
-static guint memory_mib = 1024;
-
 static VhLabVm *
 boot(const char *qemu, const char *lab, guint slots, gboolean hotplug, GError **error)
 {
@@ -161,14 +159,16 @@ ready_run(ReadyRun *run, const char *qemu, const char *lab, guint boots, GError 
 {
     run->boot_s = g_array_new(FALSE, FALSE, sizeof(double));
     run->rss_mib = g_array_new(FALSE, FALSE, sizeof(double));
+    run->own_rss_mib = g_array_new(FALSE, FALSE, sizeof(double));
     for (guint b = 0; b < boots; b++) {
         g_autoptr(VhLabVm) vm = boot(qemu, lab, run->slots, run->hotplug, error);
-        double rss;
+        double rss, own_rss;
 
-        if (!vm || !qemu_rss_mib(vm, &rss, error))
+        if (!vm || !qemu_rss_mib(vm, &rss, &own_rss, error))
             return FALSE;
         g_array_append_val(run->boot_s, vm->boot_seconds);
         g_array_append_val(run->rss_mib, rss);
+        g_array_append_val(run->own_rss_mib, own_rss);
         if (b == 0 &&
             (!guest_number(vm, "cat /sys/firmware/acpi/tables/DSDT | wc -c",
                            &run->dsdt_bytes, error) ||
@@ -177,22 +177,27 @@ ready_run(ReadyRun *run, const char *qemu, const char *lab, guint boots, GError 
              !guest_number(vm, "sed -n 's/^MemTotal: *\\([0-9]*\\) kB$/\\1/p' /proc/meminfo",
                            &run->guest_mem_kib, error)))
             return FALSE;
-        fprintf(stderr, "%s: ready: %3u slots, hotplug %-3s boot %6.2f s  RSS %6.1f MiB  "
-                "ACPI %u bytes (DSDT %u)  guest MemTotal %.1f MiB\n", PROGRAM, run->slots,
-                run->hotplug ? "on" : "off", vm->boot_seconds, rss, run->acpi_bytes,
-                run->dsdt_bytes, run->guest_mem_kib / 1024.0);
+        fprintf(stderr, "%s: ready: %3u slots, hotplug %-3s boot %6.2f s  RSS %6.1f MiB "
+                "(%.1f without the guest's RAM)  ACPI %u bytes (DSDT %u)  guest MemTotal "
+                "%.1f MiB\n", PROGRAM, run->slots, run->hotplug ? "on" : "off",
+                vm->boot_seconds, rss, own_rss, run->acpi_bytes, run->dsdt_bytes,
+                run->guest_mem_kib / 1024.0);
     }
     run->boot = stats_of(run->boot_s);
     run->rss = stats_of(run->rss_mib);
+    run->own_rss = stats_of(run->own_rss_mib);
     return TRUE;
 }
+
+/* FALSE: the plugged vCPUs stay offline in the guest (--no-online). */
+static gboolean online_plugged = TRUE;
 
 static void
 cycle_of(VhCpuCycle *cycle, guint cpu, const char *dev_id)
 {
     *cycle = (VhCpuCycle){
         .slot_prop = "core-id", .slot_value = cpu, .guest_cpu = cpu, .dev_id = dev_id,
-        .step_timeout_ms = STEP_TIMEOUT_MS,
+        .step_timeout_ms = STEP_TIMEOUT_MS, .leave_offline = !online_plugged,
     };
 }
 
@@ -282,6 +287,8 @@ ready_run_clear(ReadyRun *run)
         g_array_unref(run->boot_s);
     if (run->rss_mib)
         g_array_unref(run->rss_mib);
+    if (run->own_rss_mib)
+        g_array_unref(run->own_rss_mib);
 }
 
 /* One line per goal, "yes"/"NO"; FALSE when one is missed. */
@@ -355,9 +362,12 @@ markdown(const PlugRun *plugs, guint n_plugs, const ReadyRun *ready, guint n_rea
     if (n_plugs) {
         guint max_plugs = 0;
 
-        g_string_append(md, "Per-plug cost: milliseconds, median over the rounds (min–max); "
-                            "plug = device_add → the guest shows the vCPU enabled, unplug = "
-                            "device_del → DEVICE_DELETED of the k-th plugged vCPU.\n\n");
+        g_string_append_printf(md, "Per-plug cost: milliseconds, median over the rounds "
+                               "(min–max); plug = device_add → the guest shows the vCPU "
+                               "enabled, unplug = device_del → DEVICE_DELETED of the k-th "
+                               "plugged vCPU. Each plugged vCPU is %s before the next "
+                               "plug.\n\n", online_plugged ? "onlined in the guest"
+                                                           : "left offline (--no-online)");
         g_string_append(md, "| plug k |");
         for (guint i = 0; i < n_plugs; i++) {
             g_string_append_printf(md, " plug, %u slots | unplug, %u slots |", plugs[i].slots,
@@ -389,20 +399,24 @@ markdown(const PlugRun *plugs, guint n_plugs, const ReadyRun *ready, guint n_rea
     if (n_ready) {
         g_string_append(md, "The cost of being ready: boot = QEMU started → the guest's shell "
                             "answers, seconds; RSS = QEMU's resident memory once booted, "
-                            "the guest RAM it touched included, MiB "
+                            "the guest RAM it touched included, and QEMU's own = without "
+                            "the guest's RAM, MiB "
                             "(median, min–max); ACPI = all tables' bytes as the guest reads "
                             "them (DSDT's); guest = the guest's MemTotal, MiB, what its kernel "
                             "left of the RAM.\n\n");
-        g_string_append(md, "| slots | hotplug | boot (s) | RSS (MiB) | ACPI bytes (DSDT) "
-                            "| guest (MiB) | boot / hotplug off |\n|--:|---|--:|--:|--:|--:|--:|\n");
+        g_string_append(md, "| slots | hotplug | boot (s) | RSS (MiB) | QEMU's own (MiB) "
+                            "| ACPI bytes (DSDT) | guest (MiB) | boot / hotplug off |\n"
+                            "|--:|---|--:|--:|--:|--:|--:|--:|\n");
         for (guint i = 0; i < n_ready; i++) {
             const ReadyRun *off = ready_run_with(ready, n_ready, ready[i].slots, FALSE);
 
             g_string_append_printf(md, "| %u | %s | %.2f (%.2f–%.2f) | %.1f (%.1f–%.1f) "
-                                   "| %u (%u) | %.1f | ",
+                                   "| %.1f (%.1f–%.1f) | %u (%u) | %.1f | ",
                                    ready[i].slots, ready[i].hotplug ? "on" : "off",
                                    ready[i].boot.median, ready[i].boot.min, ready[i].boot.max,
                                    ready[i].rss.median, ready[i].rss.min, ready[i].rss.max,
+                                   ready[i].own_rss.median, ready[i].own_rss.min,
+                                   ready[i].own_rss.max,
                                    ready[i].acpi_bytes, ready[i].dsdt_bytes,
                                    ready[i].guest_mem_kib / 1024.0);
             if (off && ready[i].hotplug)
@@ -452,6 +466,8 @@ main(int argc, char **argv)
           "slot counts of the cost of being ready (default 2,8,64,256,512; empty: none)", "M,..." },
         { "boots", 0, 0, G_OPTION_ARG_INT, &boots,
           "boots per slot count, hotplug on and off (default 3)", "N" },
+        { "no-online", 0, G_OPTION_FLAG_REVERSE, G_OPTION_ARG_NONE, &online_plugged,
+          "leave the plugged vCPUs offline in the guest (default: online each)", NULL },
         { "memory", 0, 0, G_OPTION_ARG_INT, &memory,
           "guest RAM in MiB, every guest (default 1024)", "MIB" },
         { "output-markdown", 0, 0, G_OPTION_ARG_FILENAME, &output_markdown,

@@ -177,9 +177,10 @@ run_scale() {
         cat "$table"
         echo
         echo "How each figure is taken (tools/bench/bench-scale.c, g_get_monotonic_time()):"
-        echo "a round plugs slots 2, 3, ... in a row, onlining each in the guest (not timed),"
-        echo "then unplugs them last first; plug k is the k-th of the round. Boot is from"
-        echo "spawning QEMU to the guest's command channel answering."
+        echo "a round plugs slots 2, 3, ... in a row, onlining each in the guest (not timed;"
+        echo "\`--no-online\` leaves them offline), then unplugs them last first; plug k is"
+        echo "the k-th of the round. Boot is from spawning QEMU to the guest's command"
+        echo "channel answering."
         echo "<!-- vcpuhp-bench-scale: end -->"
     } >"$section"
     replace_section vcpuhp-bench-scale "$section"
