@@ -9,7 +9,8 @@
 #   scale    per-plug cost as the possible vCPUs grow (8 to 512 slots) and the cost
 #            of being hotplug-ready (boot, RSS, ACPI bytes against cpu-hotplug=off)
 #            (tools/bench/bench-scale.c; options after -- go to it, e.g.
-#            -- --slots 8,64 --rounds 1), with an SVG plot drawn by gnuplot.
+#            -- --slots 8,64 --rounds 1), the rows of plugs once with the vCPUs
+#            onlined and once left offline, each with an SVG plot drawn by gnuplot.
 # Both by default. Exits 3 when a goal (BENCHMARKS.md says which) is missed, after
 # writing the results; 1 when a benchmark fails.
 set -euo pipefail
@@ -31,7 +32,7 @@ bench=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-hotplug
 bench_scale=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-scale
 x86_qemu=${VCPUHP_STOCK_QEMU_X86:-/usr/bin/qemu-system-x86_64}
 report=$VCPUHP_ROOT/BENCHMARKS.md
-plot=$VCPUHP_ROOT/doc/benchmarks/per-plug-cost.svg
+plot_dir=$VCPUHP_ROOT/doc/benchmarks
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$report.tmp"' EXIT
 status=0
@@ -130,8 +131,24 @@ run_latency() {
 }
 
 
+# plot DATA SVG TITLE: one curve per slot count, the k-th plug's median against k.
+plot() {
+    gnuplot <<-EOF || die "gnuplot failed to draw $2"
+	set terminal svg size 800,480 dynamic font "sans,12"
+	set output "$2"
+	set title "$3"
+	set xlabel "k-th plug in a row"
+	set ylabel "milliseconds (median over the rounds)"
+	set key top left
+	set grid
+	plot for [i=0:$(($(grep -c ' slots"' "$1") - 1))] "$1" index i using 1:2 with linespoints \
+	    title columnheader(1)
+	EOF
+}
+
 run_scale() {
-    local table=$tmp/scale.md section=$tmp/scale-section.md data=$tmp/scale.dat
+    local table=$tmp/scale.md offline=$tmp/scale-offline.md section=$tmp/scale-section.md
+    local data=$tmp/scale.dat offline_data=$tmp/scale-offline.dat
     local load_before load_after start wall command rc=0
     [ -x "$bench_scale" ] || die "$bench_scale was not built"
     command -v gnuplot >/dev/null || die "gnuplot is missing: run tools/setup/install-deps.sh"
@@ -142,23 +159,23 @@ run_scale() {
         --output-plot-data "$data" ${scale_args[@]+"${scale_args[@]}"} || rc=$?
     [ $rc = 0 ] || [ $rc = 3 ] || die "the scale benchmark failed (see above)"
     [ $rc = 0 ] || status=3
+    # The same rows of plugs with the vCPUs left offline: what the plug itself costs,
+    # without the guest's work for each online vCPU.
+    rc=0
+    "$bench_scale" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$offline" \
+        --output-plot-data "$offline_data" ${scale_args[@]+"${scale_args[@]}"} \
+        --no-online --ready-slots= || rc=$?
+    [ $rc = 0 ] || [ $rc = 3 ] || die "the scale benchmark (--no-online) failed (see above)"
+    [ $rc = 0 ] || status=3
     wall=$(($(date +%s) - start))
     load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     command="./tools/bench/run.sh --only scale${scale_args[*]:+ -- ${scale_args[*]}}"
 
-    mkdir -p "$(dirname "$plot")"
-    # One curve per slot count: the k-th plug's median against k.
-    gnuplot <<-EOF || die "gnuplot failed to draw $plot"
-	set terminal svg size 800,480 dynamic font "sans,12"
-	set output "$plot"
-	set title "device_add -> vCPU enabled in the guest, aarch64 virt, TCG"
-	set xlabel "k-th plug in a row"
-	set ylabel "milliseconds (median over the rounds)"
-	set key top left
-	set grid
-	plot for [i=0:$(($(grep -c ' slots"' "$data") - 1))] "$data" index i using 1:2 with linespoints \
-	    title columnheader(1)
-	EOF
+    mkdir -p "$plot_dir"
+    plot "$data" "$plot_dir/per-plug-cost.svg" \
+        "device_add -> vCPU enabled in the guest, each onlined, aarch64 virt, TCG"
+    plot "$offline_data" "$plot_dir/per-plug-cost-offline.svg" \
+        "device_add -> vCPU enabled in the guest, left offline, aarch64 virt, TCG"
     {
         echo "<!-- vcpuhp-bench-scale: begin (written by tools/bench/run.sh) -->"
         echo "## vCPU hotplug at scale: per-plug cost and the cost of being ready"
@@ -169,12 +186,20 @@ run_scale() {
         echo
         machine_lines "$command" "$wall" "$load_before" "$load_after"
         echo "- QEMU: \`$QEMU_BINARY\`, aarch64 \`virt,gic-version=3\`, \`-cpu max\`, TCG,"
-        echo "  1 GiB (\`--memory\`), \`-smp cpus=2,maxcpus=<slots>\`; the lab's guest (Debian's arm64 kernel,"
-        echo "  busybox), a fresh guest per slot count and per boot"
+        echo "  1 GiB (\`--memory\`), \`-smp cpus=2,maxcpus=<slots>\`; the lab's guest (Debian's"
+        echo "  arm64 kernel, busybox), a fresh guest per slot count and per boot"
         echo
-        echo "![per-plug cost](doc/benchmarks/per-plug-cost.svg)"
+        echo "### Plugged vCPUs onlined, and the cost of being ready"
+        echo
+        echo "![per-plug cost, onlined](doc/benchmarks/per-plug-cost.svg)"
         echo
         cat "$table"
+        echo
+        echo "### Plugged vCPUs left offline (\`--no-online\`)"
+        echo
+        echo "![per-plug cost, offline](doc/benchmarks/per-plug-cost-offline.svg)"
+        echo
+        cat "$offline"
         echo
         echo "How each figure is taken (tools/bench/bench-scale.c, g_get_monotonic_time()):"
         echo "a round plugs slots 2, 3, ... in a row, onlining each in the guest (not timed;"
@@ -184,7 +209,7 @@ run_scale() {
         echo "<!-- vcpuhp-bench-scale: end -->"
     } >"$section"
     replace_section vcpuhp-bench-scale "$section"
-    log "scale results written to $report and $plot"
+    log "scale results written to $report and $plot_dir"
 }
 
 [ "$only" = scale ] || run_latency
