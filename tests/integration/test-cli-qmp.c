@@ -96,6 +96,8 @@ test_set_with_agent(void)
     g_assert_false(vh_json_bool(vh_json_array_object(slots, 4), "enabled", TRUE));
 
     cli_run(&shrink, "set", "--qmp", sock, "--agent", agent, "2", NULL);
+    if (shrink.status != 0)
+        g_test_message("vcpuhp set 2 failed: %s", shrink.err);
     g_assert_cmpint(shrink.status, ==, 0);
     /* set waited, through the agent, for the guest to let go of them. */
     gone = lab_run_ok(vm, "cat /sys/devices/system/cpu/enabled");

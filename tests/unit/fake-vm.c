@@ -22,6 +22,8 @@ struct FakeVm {
     char *refuse_eject;
     gint refuse_online;
     gboolean silent_agent;
+    guint listings_to_fail;     /* after each unplug */
+    guint failing_listings;     /* left to fail now */
 };
 
 static int
@@ -162,6 +164,7 @@ qmp_command(FakeVm *vm, int fd, JsonObject *req)
         } else {
             g_clear_pointer(&vm->dev_ids[slot], g_free);
             vm->online[slot] = FALSE;
+            vm->failing_listings = vm->listings_to_fail;
             reply(fd, req, NULL, NULL);
             send_event(fd, "DEVICE_DELETED", id);
         }
@@ -200,6 +203,10 @@ agent_command(FakeVm *vm, int fd, JsonObject *req)
         return;
     if (!g_strcmp0(cmd, "guest-sync")) {
         reply(fd, req, json_object_dup_member(args, "id"), NULL);
+    } else if (!g_strcmp0(cmd, "guest-get-vcpus") && vm->failing_listings) {
+        vm->failing_listings--;
+        reply(fd, req, NULL,
+              "open(\"/sys/devices/system/cpu/cpu4//online\"): No such device");
     } else if (!g_strcmp0(cmd, "guest-get-vcpus")) {
         reply(fd, req, guest_vcpus(vm), NULL);
     } else if (!g_strcmp0(cmd, "guest-set-vcpus")) {
@@ -356,6 +363,14 @@ fake_vm_silent_agent(FakeVm *vm)
     g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&vm->lock);
 
     vm->silent_agent = TRUE;
+}
+
+void
+fake_vm_failing_listings(FakeVm *vm, guint n)
+{
+    g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&vm->lock);
+
+    vm->listings_to_fail = n;
 }
 
 static char *

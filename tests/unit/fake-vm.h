@@ -22,6 +22,11 @@ void fake_vm_refuse_eject(FakeVm *vm, const char *dev_id);
 void fake_vm_refuse_online(FakeVm *vm, guint cpu);
 /* The agent socket accepts but nothing answers (qemu-ga not running). */
 void fake_vm_silent_agent(FakeVm *vm);
+/*
+ * After each unplug, the next @n guest-get-vcpus fail as qemu-ga's does while the
+ * guest removes a CPU (an error naming its sysfs "online" file).
+ */
+void fake_vm_failing_listings(FakeVm *vm, guint n);
 
 /* "0,1,4": plugged slots / CPUs online in the guest. */
 char *fake_vm_plugged(FakeVm *vm);

@@ -236,6 +236,49 @@ test_set_grow_and_shrink(Fixture *f, gconstpointer data)
     g_assert_cmpstr(plugged, ==, "0,1,2");
 }
 
+/*
+ * While the guest removes a CPU, qemu-ga's listing of the CPUs can fail: set waits
+ * on through it for the guest to let go of each unplugged vCPU.
+ */
+static void
+test_set_shrink_through_failing_listings(Fixture *f, gconstpointer data)
+{
+    g_auto(CliRun) grow = { 0 };
+    g_auto(CliRun) shrink = { 0 };
+    g_autofree char *plugged = NULL;
+
+    (void)data;
+    cli_run(&grow, "set", "--qmp", fake_vm_qmp_path(f->vm), "--agent",
+            fake_vm_agent_path(f->vm), "4", NULL);
+    g_assert_cmpint(grow.status, ==, 0);
+    fake_vm_failing_listings(f->vm, 2);
+    cli_run(&shrink, "set", "--qmp", fake_vm_qmp_path(f->vm), "--agent",
+            fake_vm_agent_path(f->vm), "2", NULL);
+    g_assert_cmpint(shrink.status, ==, 0);
+    g_assert_nonnull(strstr(shrink.out, "2 vCPUs (were 4)"));
+    plugged = fake_vm_plugged(f->vm);
+    g_assert_cmpstr(plugged, ==, "0,1");
+}
+
+/* A listing that keeps failing ends the wait soon, with the guest's words. */
+static void
+test_set_shrink_listing_keeps_failing(Fixture *f, gconstpointer data)
+{
+    g_auto(CliRun) grow = { 0 };
+    g_auto(CliRun) shrink = { 0 };
+
+    (void)data;
+    cli_run(&grow, "set", "--qmp", fake_vm_qmp_path(f->vm), "--agent",
+            fake_vm_agent_path(f->vm), "3", NULL);
+    g_assert_cmpint(grow.status, ==, 0);
+    fake_vm_failing_listings(f->vm, 1000);
+    cli_run(&shrink, "set", "--qmp", fake_vm_qmp_path(f->vm), "--agent",
+            fake_vm_agent_path(f->vm), "2", NULL);
+    g_assert_cmpint(shrink.status, !=, 0);
+    g_assert_nonnull(strstr(shrink.err, "vcpu2 was unplugged but the guest still shows cpu 2"));
+    g_assert_nonnull(strstr(shrink.err, "No such device"));
+}
+
 static void
 test_set_nothing_to_do(Fixture *f, gconstpointer data)
 {
@@ -517,6 +560,10 @@ main(int argc, char **argv)
     ADD_VM_TEST("/cli/status/json", test_status_json);
     ADD_VM_TEST("/cli/status/with-agent", test_status_with_agent);
     ADD_VM_TEST("/cli/set/grow-and-shrink", test_set_grow_and_shrink);
+    ADD_VM_TEST("/cli/set/shrink-through-failing-listings",
+                test_set_shrink_through_failing_listings);
+    ADD_VM_TEST("/cli/set/shrink-listing-keeps-failing",
+                test_set_shrink_listing_keeps_failing);
     ADD_VM_TEST("/cli/set/nothing-to-do", test_set_nothing_to_do);
     ADD_VM_TEST("/cli/set/impossible", test_set_impossible);
     ADD_VM_TEST("/cli/set/guest-refuses-online", test_set_guest_refuses_online);
