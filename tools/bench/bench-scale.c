@@ -51,7 +51,6 @@ typedef struct {
     GArray **unplug_ms;     /* [plugs] of double; index k is the k-th plug's vCPU */
     Stats *plug, *unplug;   /* [plugs] */
     Stats first_plugs;      /* all samples of the first COMPARED_PLUGS plugs */
-    double boot_seconds;
 } PlugRun;
 
 /* The cost of being ready with one slot count, hotplug on or off. */
@@ -211,7 +210,6 @@ plug_run(PlugRun *run, const char *qemu, const char *lab, guint max_plugs, guint
 
     if (!vm)
         return FALSE;
-    run->boot_seconds = vm->boot_seconds;
     guest_cpus = vh_lab_guest_cpus_new(vm->guest, "enabled");
     run->plugs = MIN(max_plugs, run->slots - 2);
     run->plug_ms = g_new0(GArray *, run->plugs);

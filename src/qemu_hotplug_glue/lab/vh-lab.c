@@ -25,7 +25,6 @@ vh_lab_guest_args(const VhLabGuestConfig *config, GError **error)
     g_autofree char *kernel = g_build_filename(config->lab_dir, sub, "vmlinuz", NULL);
     g_autofree char *initrd = g_build_filename(config->lab_dir, sub, "initrd.img", NULL);
     g_autofree char *firmware = g_build_filename(config->lab_dir, sub, "QEMU_EFI.fd", NULL);
-
     g_autofree char *memory = g_strdup_printf("%u", config->memory_mib ? config->memory_mib : 512);
 
     if (!need_file(kernel, error) || !need_file(initrd, error))
