@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-args.h"
+#include "bench-goals.h"
 #include "bench-stats.h"
 #include "vh-cpu-cycle.h"
 #include "vh-error.h"
@@ -34,7 +36,6 @@
 #define BOOT_TIMEOUT_MS 600000
 #define STEP_TIMEOUT_MS 60000
 #define GUEST_CMD_TIMEOUT_MS 60000
-#define EXIT_GOAL_MISSED 3
 
 /* Goals (issue 15). */
 #define GOAL_SLOTS_RATIO 1.5    /* a plug with 256 slots against one with 8 */
@@ -63,38 +64,6 @@ typedef struct {
     guint acpi_bytes, dsdt_bytes;
     guint guest_mem_kib;        /* the guest's MemTotal: what its kernel left to it */
 } ReadyRun;
-
-static int
-compare_guint(gconstpointer a, gconstpointer b)
-{
-    guint x = *(const guint *)a, y = *(const guint *)b;
-
-    return (x > y) - (x < y);
-}
-
-/* "8,64,256" -> [8, 64, 256], each within [@min, @max], ascending. */
-static GArray *
-parse_counts(const char *list, guint min, guint max, const char *option, GError **error)
-{
-    g_auto(GStrv) items = g_strsplit(list, ",", -1);
-    g_autoptr(GArray) counts = g_array_new(FALSE, FALSE, sizeof(guint));
-
-    for (guint i = 0; items[i]; i++) {
-        guint64 value;
-
-        if (!g_ascii_string_to_unsigned(g_strstrip(items[i]), 10, min, max, &value, error)) {
-            g_prefix_error(error, "--%s: ", option);
-            return NULL;
-        }
-        g_array_append_vals(counts, &(guint){ (guint)value }, 1);
-    }
-    if (counts->len == 0) {
-        g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--%s: no slot count given", option);
-        return NULL;
-    }
-    g_array_sort(counts, compare_guint);
-    return g_steal_pointer(&counts);
-}
 
 /* Guest RAM of every guest: Linux reserves about 0.5 MiB per possible vCPU, and
  * 512 MiB is too little to boot with 512 of them. */
@@ -289,23 +258,6 @@ ready_run_clear(ReadyRun *run)
         g_array_unref(run->own_rss_mib);
 }
 
-/* One line per goal, "yes"/"NO"; FALSE when one is missed. */
-typedef struct {
-    GString *md;
-    gboolean all_met;
-} Goals;
-
-static void
-goal(Goals *goals, const char *what, double value, double bound)
-{
-    gboolean met = value <= bound;
-
-    goals->all_met &= met;
-    g_string_append_printf(goals->md, "| %s | %.2f | %.2f | %s |\n", what, value, bound,
-                           met ? "yes" : "**NO**");
-    printf("goal: %-60s %6.2f (bound %.2f) %s\n", what, value, bound, met ? "met" : "MISSED");
-}
-
 static const PlugRun *
 plug_run_with(const PlugRun *runs, guint n, guint slots)
 {
@@ -474,21 +426,17 @@ main(int argc, char **argv)
           "write the per-plug medians for gnuplot to FILE", "FILE" },
         { NULL },
     };
-    g_autoptr(GOptionContext) ctx =
-        g_option_context_new("- time vCPU hotplug as the number of possible vCPUs grows");
     g_autoptr(GError) err = NULL;
     g_autoptr(GArray) slot_counts = NULL, ready_counts = NULL;
     PlugRun *plug_runs = NULL;
     ReadyRun *ready_runs = NULL;
     guint n_plug = 0, n_ready = 0;
-    Goals goals = { g_string_new(NULL), TRUE };
+    Goals goals;
     int status = 0;
 
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    if (!g_option_context_parse(ctx, &argc, &argv, &err)) {
-        fprintf(stderr, "%s: %s\n", PROGRAM, err->message);
+    if (!bench_parse_options(PROGRAM, "- time vCPU hotplug as the number of possible vCPUs grows",
+                             entries, &argc, &argv))
         return 2;
-    }
     if (!qemu || !lab) {
         fprintf(stderr, "%s: --qemu and --lab are required\n", PROGRAM);
         return 2;
@@ -500,12 +448,13 @@ main(int argc, char **argv)
     }
     memory_mib = (guint)memory;
     /* maxcpus of the virt machine with GICv3: 512. */
-    if ((*slots_list && !(slot_counts = parse_counts(slots_list, 3, 512, "slots", &err))) ||
-        (*ready_list && !(ready_counts = parse_counts(ready_list, 2, 512, "ready-slots", &err)))) {
+    if ((*slots_list && !(slot_counts = bench_parse_counts(slots_list, 3, 512, "slots", &err))) ||
+        (*ready_list && !(ready_counts = bench_parse_counts(ready_list, 2, 512, "ready-slots", &err)))) {
         fprintf(stderr, "%s: %s\n", PROGRAM, err->message);
         return 2;
     }
 
+    goals_init(&goals);
     n_plug = slot_counts ? slot_counts->len : 0;
     plug_runs = g_new0(PlugRun, n_plug);
     for (guint i = 0; i < n_plug; i++) {
@@ -523,15 +472,12 @@ main(int argc, char **argv)
     }
 
     check_goals(&goals, plug_runs, n_plug, ready_runs, n_ready);
-    if (output_markdown) {
-        g_autofree char *md = markdown(plug_runs, n_plug, ready_runs, n_ready, goals.md->str);
-
-        if (!g_file_set_contents(output_markdown, md, -1, &err))
-            goto failed;
-    }
+    if (!bench_write_markdown(output_markdown,
+                              markdown(plug_runs, n_plug, ready_runs, n_ready, goals.md->str), &err))
+        goto failed;
     if (output_plot && !write_plot_data(output_plot, plug_runs, n_plug, &err))
         goto failed;
-    status = goals.all_met ? 0 : EXIT_GOAL_MISSED;
+    status = goals_exit_status(&goals);
     goto out;
 failed:
     fprintf(stderr, "%s: %s\n", PROGRAM, err->message);
@@ -543,6 +489,6 @@ out:
         ready_run_clear(&ready_runs[i]);
     g_free(plug_runs);
     g_free(ready_runs);
-    g_string_free(goals.md, TRUE);
+    goals_clear(&goals);
     return status;
 }

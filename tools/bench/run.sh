@@ -1,5 +1,6 @@
 #!/bin/bash
-# run.sh [--only latency|scale] [--cycles N] [-- SCALE OPTIONS...]
+# run.sh [--only latency|scale|bulk|migrate] [--cycles N] [--bulk-rounds N]
+#        [--bulk-sizes N,...] [--migrate-rounds N] [-- SCALE OPTIONS...]
 # Benchmarks live vCPU hotplug and rewrites its sections of BENCHMARKS.md at the
 # repository root with the results, the date, the commit, the QEMU versions and the
 # machine's facts (other sections of the file are kept):
@@ -10,26 +11,40 @@
 #            of being hotplug-ready (boot, RSS, ACPI bytes against cpu-hotplug=off)
 #            (tools/bench/bench-scale.c; options after -- go to it, e.g.
 #            -- --slots 8,64 --rounds 1), the rows of plugs once with the vCPUs
-#            onlined and once left offline, each with an SVG plot drawn by gnuplot.
-# Both by default. Exits 3 when a goal (BENCHMARKS.md says which) is missed, after
-# writing the results; 1 when a benchmark fails.
+#            onlined and once left offline, each with an SVG plot drawn by gnuplot;
+#   bulk     virsh setvcpus from 2 to N and back through Debian's libvirt (a private
+#            session daemon) on aarch64 and on an x86_64 q35 guest, and the same plan
+#            through QEMU's monitor (tools/bench/bench-bulk.c; --bulk-rounds N,
+#            default 3; --bulk-sizes, default 8,16,32,64);
+#   migrate  live migration downtime and total time of the same aarch64 VM with 62
+#            empty slots, with 30 hot-added vCPUs, and with hotplug off
+#            (tools/bench/bench-migrate.c; --migrate-rounds N, default 5).
+# All four by default. Exits 3 when a goal (BENCHMARKS.md says which) is missed,
+# after writing the results; 1 when a benchmark fails.
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 . "$VCPUHP_ROOT/tools/lib/prepare.sh"
 
-only= latency_args=() scale_args=()
+only= latency_args=() scale_args=() bulk_args=() migrate_args=()
 while [ $# -gt 0 ]; do
     case $1 in
     --only) only=${2:-}; shift 2 || die "--only needs latency or scale" ;;
     --cycles) latency_args+=(--cycles "${2:-}"); shift 2 || die "--cycles needs a number" ;;
+    --bulk-rounds) bulk_args+=(--rounds "${2:-}"); shift 2 || die "--bulk-rounds needs a number" ;;
+    --bulk-sizes) bulk_args+=(--sizes "${2:-}"); shift 2 || die "--bulk-sizes needs a list" ;;
+    --migrate-rounds) migrate_args+=(--rounds "${2:-}"); shift 2 || die "--migrate-rounds needs a number" ;;
     --) shift; scale_args=("$@"); break ;;
-    *) die "unknown option $1 (usage: run.sh [--only latency|scale] [--cycles N] [-- SCALE OPTIONS])" ;;
+    *) die "unknown option $1 (usage: run.sh [--only latency|scale|bulk|migrate] [--cycles N]" \
+           "[--bulk-rounds N] [--bulk-sizes N,...] [--migrate-rounds N] [-- SCALE OPTIONS])" ;;
     esac
 done
-case $only in ''|latency|scale) ;; *) die "--only takes latency or scale, not '$only'" ;; esac
+case $only in ''|latency|scale|bulk|migrate) ;;
+*) die "--only takes latency, scale, bulk or migrate, not '$only'" ;; esac
 
 bench=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-hotplug
 bench_scale=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-scale
+bench_bulk=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-bulk
+bench_migrate=$VCPUHP_BUILD/tools/bench/vcpuhp-bench-migrate
 x86_qemu=${VCPUHP_STOCK_QEMU_X86:-/usr/bin/qemu-system-x86_64}
 report=$VCPUHP_ROOT/BENCHMARKS.md
 plot_dir=$VCPUHP_ROOT/doc/benchmarks
@@ -212,7 +227,134 @@ run_scale() {
     log "scale results written to $report and $plot_dir"
 }
 
-[ "$only" = scale ] || run_latency
-[ "$only" = latency ] || run_scale
+run_bulk() {
+    local table=$tmp/bulk.md section=$tmp/bulk-section.md load_before load_after
+    local start wall command rc=0 max=64
+    # The x86_64 baseline runs on the x86_64 QEMU of the same build: Debian's QEMU
+    # 10.0 never finalizes an unplugged vCPU under TCG (fixed by vmm 0003), so it
+    # sends no DEVICE_DELETED for it, and libvirt fails each vCPU's unplug after 5 s
+    # ("vcpu unplug request timed out").
+    local x86_ours
+    x86_ours=$(dirname "$QEMU_BINARY")/qemu-system-x86_64
+    [ -x "$bench_bulk" ] || die "$bench_bulk was not built"
+    [ -x "$x86_ours" ] || die "$x86_ours was not built"
+    . "$VCPUHP_ROOT/tools/lib/libvirt-session.sh"
+    lv_init "$tmp/lv" "$QEMU_BINARY" "$LAB_DIR" "$VCPUHP_BUILD/tools/lab/vcpuhp-lab"
+    trap 'lv_cleanup; rm -rf "$tmp" "$report.tmp"' EXIT
+    lv_start_daemon || die "the session libvirtd did not start (see $tmp/lv/libvirtd.log)"
+    lv_domain_xml "<vcpu placement='static' current='2'>$max</vcpu>" >"$tmp/arm.xml"
+    lv_domain_xml_x86 "<vcpu placement='static' current='2'>$max</vcpu>" "$x86_ours" >"$tmp/x86.xml"
+
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    start=$(date +%s)
+    log "benchmarking bulk resize (virsh setvcpus) through libvirt: aarch64, x86_64, QMP"
+    "$bench_bulk" --uri "qemu+unix:///session?socket=$lv_socket" --max "$max" \
+        --arm-xml "$tmp/arm.xml" --arm-socket "$tmp/lv/serial.sock" \
+        --x86-xml "$tmp/x86.xml" --x86-socket "$tmp/lv/serial-x86.sock" \
+        --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$table" \
+        ${bulk_args[@]+"${bulk_args[@]}"} || rc=$?
+    [ $rc = 0 ] || [ $rc = 3 ] || die "the bulk benchmark failed (see above)"
+    [ $rc = 0 ] || status=3
+    wall=$(($(date +%s) - start))
+    load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    lv_cleanup
+    trap 'rm -rf "$tmp" "$report.tmp"' EXIT
+    command="./tools/bench/run.sh --only bulk${bulk_args[*]:+ ${bulk_args[*]}}"
+    command=${command//--rounds/--bulk-rounds}
+    command=${command//--sizes/--bulk-sizes}
+
+    {
+        echo "<!-- vcpuhp-bench-bulk: begin (written by tools/bench/run.sh) -->"
+        echo "## Bulk resize through libvirt: virsh setvcpus from 2 to N and back"
+        echo
+        echo "Goals (issue 15): growing from 2 to $max vCPUs and shrinking back within 1.5x"
+        echo "of an x86_64 q35 guest's, through the same libvirt; within 1.3x of the same"
+        echo "plan sent to QEMU's monitor directly; linear in the number of vCPUs (per vCPU,"
+        echo "the largest step within 1.5x of the smallest)."
+        echo
+        machine_lines "$command" "$wall" "$load_before" "$load_after"
+        echo "- libvirt: Debian's $(libvirtd --version | sed 's/^libvirtd //'), a private"
+        echo "  session daemon (\`tools/lib/libvirt-session.sh\`), \`virDomainSetVcpusFlags(dom, N,"
+        echo "  VIR_DOMAIN_AFFECT_LIVE)\` as \`virsh setvcpus DOM N --live\` calls it"
+        echo "- aarch64: \`$QEMU_BINARY\`, virt, GICv3, UEFI, \`-cpu max\`; x86_64: \`$x86_ours\`"
+        echo "  (the same build), q35, SeaBIOS, \`qemu64\`; both TCG, 512 MiB, \`<vcpu"
+        echo "  current='2'>$max</vcpu>\`, the lab's guests (Debian's kernel, busybox)"
+        echo
+        cat "$table"
+        echo
+        echo "How each figure is taken (tools/bench/bench-bulk.c, g_get_monotonic_time()), each"
+        echo "run on a fresh guest, the three systems in turn:"
+        echo
+        echo "- **grow**: the call from 2 to N returns. libvirt returns once QEMU has every"
+        echo "  new vCPU (per vCPU: device_add, then query-hotpluggable-cpus and"
+        echo "  query-cpus-fast); the QMP plan (\`vh-resize.h\`) sends query-hotpluggable-cpus"
+        echo "  and device_add per vCPU."
+        echo "- **grow, guest**: from the same start until the guest shows the last new vCPU"
+        echo "  (\`enabled\` on aarch64, \`present\` on x86_64) and then all of them; the vCPUs"
+        echo "  stay offline, as after \`virsh setvcpus\` without a guest agent."
+        echo "- **shrink**: the call back to 2 returns. Both libvirt and the QMP plan send"
+        echo "  device_del and wait for its DEVICE_DELETED vCPU by vCPU, so the guest has"
+        echo "  ejected them all."
+        echo "- x86_64 runs the x86_64 QEMU of the same build: Debian's QEMU 10.0 sends no"
+        echo "  DEVICE_DELETED for an unplugged TCG vCPU (vmm 0003 fixes it), and libvirt then"
+        echo "  fails each vCPU's unplug after 5 s ("vcpu unplug request timed out")."
+        echo "<!-- vcpuhp-bench-bulk: end -->"
+    } >"$section"
+    replace_section vcpuhp-bench-bulk "$section"
+    log "bulk results written to $report"
+}
+
+run_migrate() {
+    local table=$tmp/migrate.md section=$tmp/migrate-section.md load_before load_after
+    local start wall command rc=0
+    [ -x "$bench_migrate" ] || die "$bench_migrate was not built"
+    load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+    start=$(date +%s)
+    log "benchmarking live migration with and without hotplug slots (aarch64)"
+    "$bench_migrate" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$table" \
+        ${migrate_args[@]+"${migrate_args[@]}"} || rc=$?
+    [ $rc = 0 ] || [ $rc = 3 ] || die "the migration benchmark failed (see above)"
+    [ $rc = 0 ] || status=3
+    wall=$(($(date +%s) - start))
+    load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    command="./tools/bench/run.sh --only migrate${migrate_args[*]:+ ${migrate_args[*]}}"
+    command=${command//--rounds/--migrate-rounds}
+    {
+        echo "<!-- vcpuhp-bench-migrate: begin (written by tools/bench/run.sh) -->"
+        echo "## Live migration: what being hotplug-ready costs"
+        echo
+        echo "Goal (issue 15): the downtime of a VM with empty slots, and of one with"
+        echo "hot-added vCPUs, within 1.1x of the same VM with hotplug off (for the hot-added"
+        echo "vCPUs: with as many vCPUs from boot)."
+        echo
+        machine_lines "$command" "$wall" "$load_before" "$load_after"
+        echo "- QEMU: \`$QEMU_BINARY\`, aarch64 virt, GICv3, \`-cpu max\`, TCG, 512 MiB,"
+        echo "  \`-smp cpus=2,maxcpus=64\` (hotplug off: \`-M virt,cpu-hotplug=off\`); the lab's"
+        echo "  guest, idle; source and destination on this machine, over a unix socket,"
+        echo "  QEMU's default migration parameters"
+        echo
+        cat "$table"
+        echo
+        echo "How each figure is taken (tools/bench/bench-migrate.c): the destination is"
+        echo "started as libvirt starts one (same command line, \`-S -incoming defer\`,"
+        echo "device_add of the hot-added vCPUs) and resumed (\`cont\`) as soon as its"
+        echo "MIGRATION event says completed. **STOP → RESUME** is from the source's STOP event"
+        echo "to the destination's RESUME, by the events' timestamps: the time the guest does"
+        echo "not run. The source's query-migrate gives **downtime** (whole milliseconds) and"
+        echo "**total time**. Each migration has a fresh source and destination, the four VMs"
+        echo "in turn; afterwards the destination's guest must have all its vCPUs online."
+        echo "<!-- vcpuhp-bench-migrate: end -->"
+    } >"$section"
+    replace_section vcpuhp-bench-migrate "$section"
+    log "migration results written to $report"
+}
+
+case $only in
+'') run_latency; run_scale; run_bulk; run_migrate ;;
+latency) run_latency ;;
+scale) run_scale ;;
+bulk) run_bulk ;;
+migrate) run_migrate ;;
+esac
 [ $status = 0 ] || log "a goal was missed: see $report"
 exit $status

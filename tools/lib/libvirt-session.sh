@@ -57,6 +57,43 @@ lv_domain_xml() {
 EOX
 }
 
+# lv_domain_xml_x86 VCPU_ELEMENTS QEMU: an x86_64 q35 domain "hp-x86" of the lab's
+# x86_64 guest (SeaBIOS, TCG) run by QEMU, its command channel on serial-x86.sock.
+# Under TCG, Linux counts QEMU's disabled LAPIC entries as hotpluggable CPUs only
+# when it sees a hypervisor it trusts: the lab's recipe (src/qemu_hotplug_glue/lab/
+# vh-lab.c) as domain XML (VMware's SMBIOS and vmport, no hypervisor CPUID bit).
+lv_domain_xml_x86() {
+    cat <<EOX
+<domain type='qemu'>
+  <name>hp-x86</name>
+  <memory unit='MiB'>512</memory>
+  $1
+  <sysinfo type='smbios'>
+    <system>
+      <entry name='manufacturer'>VMware</entry>
+      <entry name='serial'>VMware-56-4d-00</entry>
+    </system>
+  </sysinfo>
+  <os>
+    <type arch='x86_64' machine='q35'>hvm</type>
+    <kernel>$lv_lab/x86_64/vmlinuz</kernel>
+    <initrd>$lv_lab/x86_64/initrd.img</initrd>
+    <cmdline>console=ttyS0 loglevel=1 vcpuhp.tty=ttyS0</cmdline>
+    <smbios mode='sysinfo'/>
+  </os>
+  <features><acpi/><apic/><vmport state='on'/></features>
+  <cpu mode='custom' match='exact'>
+    <model fallback='forbid'>qemu64</model>
+    <feature policy='disable' name='hypervisor'/>
+  </cpu>
+  <devices>
+    <emulator>$2</emulator>
+    <serial type='unix'><source mode='bind' path='$lv_dir/serial-x86.sock'/></serial>
+  </devices>
+</domain>
+EOX
+}
+
 # lv_start_daemon: starts the session libvirtd and waits for its socket (at most 10 s).
 lv_start_daemon() {
     runuser -u nobody -- "${lv_env[@]}" libvirtd --timeout 600 >>"$lv_dir/libvirtd.log" 2>&1 &
@@ -78,6 +115,7 @@ lv_stop_daemon() {
 # lv_cleanup: destroys the domain, stops the daemon, removes the directory.
 lv_cleanup() {
     lv_virsh destroy hp >/dev/null 2>&1 || true
+    lv_virsh destroy hp-x86 >/dev/null 2>&1 || true
     lv_stop_daemon
     rm -rf "$lv_dir"
 }
