@@ -2,13 +2,15 @@
  * vcpuhp-bench-bulk: growing a running VM by many vCPUs at once and shrinking it
  * back, as a user or an autoscaler does: `virsh setvcpus DOM N --live`
  * (virDomainSetVcpusFlags with VIR_DOMAIN_AFFECT_LIVE) from 2 vCPUs to N, then back
- * to 2, for each N of --sizes, on three systems, all under TCG:
- *   aarch64  the virt machine of the QEMU of vmm/, started by libvirt (--arm-xml);
- *   x86_64   a q35 guest, started by the same libvirt (--x86-xml), the baseline;
- *   qmp      the same aarch64 guest started by the lab, and the same plan sent to
- *            QEMU's monitor by this project's library (vh-resize.h): per vCPU
- *            query-hotpluggable-cpus and device_add, or device_del and its
- *            DEVICE_DELETED, one after the other as libvirt does.
+ * to 2, for each N of --sizes, on four systems, all under TCG:
+ *   aarch64, libvirt  the virt machine of the QEMU of vmm/ (--arm-xml);
+ *   x86_64, libvirt   a q35 guest of the same libvirt (--x86-xml), the baseline;
+ *   aarch64, QMP      the same aarch64 guest started by the lab, and the same plan
+ *                     sent to QEMU's monitor by this project's library (vh-resize.h):
+ *                     per vCPU query-hotpluggable-cpus and device_add, or device_del
+ *                     and its DEVICE_DELETED, one after the other as libvirt does;
+ *   x86_64, QMP       the same for the x86_64 guest (--qemu-x86): libvirt's own cost
+ *                     on both machines.
  * Each (size, round, system) gets a fresh guest with 2 vCPUs of --max possible ones,
  * so that no run inherits another's state; the systems take turns within a round.
  *
@@ -54,6 +56,7 @@ typedef enum {
     SYSTEM_ARM,
     SYSTEM_X86,
     SYSTEM_QMP,
+    SYSTEM_X86_QMP,
     N_SYSTEMS,
 } System;
 
@@ -61,7 +64,14 @@ static const char *const system_names[N_SYSTEMS] = {
     [SYSTEM_ARM] = "aarch64, libvirt",
     [SYSTEM_X86] = "x86_64, libvirt",
     [SYSTEM_QMP] = "aarch64, QMP",
+    [SYSTEM_X86_QMP] = "x86_64, QMP",
 };
+
+static gboolean
+system_is_x86(System system)
+{
+    return system == SYSTEM_X86 || system == SYSTEM_X86_QMP;
+}
 
 typedef enum {
     FIGURE_GROW,
@@ -81,7 +91,7 @@ typedef struct {
 } Cell;
 
 typedef struct {
-    const char *qemu, *lab;
+    const char *qemu, *qemu_x86, *lab;
     char *xml[2];               /* [SYSTEM_ARM], [SYSTEM_X86]: the domains' XML */
     const char *socket[2];      /* their serial ports' unix sockets */
     guint max;
@@ -94,7 +104,7 @@ typedef struct {
     virDomainPtr dom;           /* libvirt systems */
     int fd;
     VhGuest *guest;
-    VhLabVm *vm;                /* SYSTEM_QMP */
+    VhLabVm *vm;                /* SYSTEM_QMP, SYSTEM_X86_QMP */
 } Guest;
 
 static void
@@ -129,10 +139,12 @@ guest_start(Bench *b, System system, GError **error)
 
     g->system = system;
     g->fd = -1;
-    if (system == SYSTEM_QMP) {
+    if (system == SYSTEM_QMP || system == SYSTEM_X86_QMP) {
         g_autofree char *smp = g_strdup_printf("cpus=2,maxcpus=%u", b->max);
         VhLabGuestConfig config = {
-            .arch = VH_GUEST_ARM64, .qemu_binary = b->qemu, .lab_dir = b->lab, .smp = smp,
+            .arch = system_is_x86(system) ? VH_GUEST_X86_64 : VH_GUEST_ARM64,
+            .qemu_binary = system_is_x86(system) ? b->qemu_x86 : b->qemu,
+            .lab_dir = b->lab, .smp = smp,
         };
 
         g->vm = vh_lab_vm_boot(&config, BOOT_TIMEOUT_MS, error);
@@ -188,7 +200,7 @@ guest_resize(Guest *g, guint n, GError **error)
 static gboolean
 guest_wait_mask(Guest *g, guint cpu, gboolean present, const char *expected, GError **error)
 {
-    const char *mask = g->system == SYSTEM_X86 ? "present" : "enabled";
+    const char *mask = system_is_x86(g->system) ? "present" : "enabled";
     g_autofree char *command = g_strdup_printf("wait_cpu_mask %s %u %s %u", mask, cpu,
                                                present ? "yes" : "no", GUEST_WAIT_TENTHS);
     g_autofree char *out = vh_guest_run_ok(guest_channel(g), command, GUEST_CMD_TIMEOUT_MS,
@@ -309,6 +321,21 @@ markdown(const Cell *cells, GArray *sizes, guint rounds, const char *goals_md)
             g_string_append_c(md, '\n');
         }
     }
+    {
+        guint last = sizes->len - 1;
+        const Stats *arm = cells[last * N_SYSTEMS + SYSTEM_ARM].stats;
+        const Stats *arm_qmp = cells[last * N_SYSTEMS + SYSTEM_QMP].stats;
+        const Stats *x86 = cells[last * N_SYSTEMS + SYSTEM_X86].stats;
+        const Stats *x86_qmp = cells[last * N_SYSTEMS + SYSTEM_X86_QMP].stats;
+
+        g_string_append_printf(md, "\nlibvirt / QMP, 2 → %u (medians): aarch64 grow %.2f, "
+                               "shrink %.2f; x86_64 grow %.2f, shrink %.2f.\n",
+                               g_array_index(sizes, guint, last),
+                               arm[FIGURE_GROW].median / arm_qmp[FIGURE_GROW].median,
+                               arm[FIGURE_SHRINK].median / arm_qmp[FIGURE_SHRINK].median,
+                               x86[FIGURE_GROW].median / x86_qmp[FIGURE_GROW].median,
+                               x86[FIGURE_SHRINK].median / x86_qmp[FIGURE_SHRINK].median);
+    }
     g_string_append_printf(md, "\n%s", goals_md);
     return g_string_free(md, FALSE);
 }
@@ -322,7 +349,8 @@ read_xml(const char *path, char **xml, GError **error)
 int
 main(int argc, char **argv)
 {
-    g_autofree char *uri = NULL, *qemu = NULL, *lab = NULL, *output_markdown = NULL;
+    g_autofree char *uri = NULL, *qemu = NULL, *qemu_x86 = NULL, *lab = NULL;
+    g_autofree char *output_markdown = NULL;
     g_autofree char *arm_xml = NULL, *x86_xml = NULL, *arm_socket = NULL, *x86_socket = NULL;
     g_autofree char *sizes_list = g_strdup("8,16,32,64");
     int rounds = 3, max = 64;
@@ -336,6 +364,8 @@ main(int argc, char **argv)
         { "x86-socket", 0, 0, G_OPTION_ARG_FILENAME, &x86_socket, "its serial port's socket", "PATH" },
         { "qemu", 0, 0, G_OPTION_ARG_FILENAME, &qemu,
           "qemu-system-aarch64 built from vmm/, for the QMP runs", "PATH" },
+        { "qemu-x86", 0, 0, G_OPTION_ARG_FILENAME, &qemu_x86,
+          "the x86_64 domain's qemu-system-x86_64, for the x86_64 QMP runs", "PATH" },
         { "lab", 0, 0, G_OPTION_ARG_FILENAME, &lab, "lab directory (tools/lab/build-guest.sh)", "DIR" },
         { "max", 0, 0, G_OPTION_ARG_INT, &max, "possible vCPUs of the domains' XML (default 64)", "N" },
         { "sizes", 0, 0, G_OPTION_ARG_STRING, &sizes_list,
@@ -356,9 +386,10 @@ main(int argc, char **argv)
     if (!bench_parse_options(PROGRAM, "- time growing and shrinking VMs by many vCPUs at once",
                              entries, &argc, &argv))
         return 2;
-    if (!uri || !arm_xml || !arm_socket || !x86_xml || !x86_socket || !qemu || !lab) {
-        fprintf(stderr, "%s: --uri, --arm-xml, --arm-socket, --x86-xml, --x86-socket, --qemu "
-                "and --lab are required\n", PROGRAM);
+    if (!uri || !arm_xml || !arm_socket || !x86_xml || !x86_socket || !qemu || !qemu_x86 ||
+        !lab) {
+        fprintf(stderr, "%s: --uri, --arm-xml, --arm-socket, --x86-xml, --x86-socket, --qemu, "
+                "--qemu-x86 and --lab are required\n", PROGRAM);
         return 2;
     }
     if (rounds < 1 || max < 3 || max > 255) {
@@ -375,6 +406,7 @@ main(int argc, char **argv)
         return 2;
     }
     b.qemu = qemu;
+    b.qemu_x86 = qemu_x86;
     b.lab = lab;
     b.max = (guint)max;
     b.socket[SYSTEM_ARM] = arm_socket;

@@ -239,20 +239,22 @@ run_bulk() {
     [ -x "$bench_bulk" ] || die "$bench_bulk was not built"
     [ -x "$x86_ours" ] || die "$x86_ours was not built"
     . "$VCPUHP_ROOT/tools/lib/libvirt-session.sh"
-    lv_init "$tmp/lv" "$QEMU_BINARY" "$LAB_DIR" "$VCPUHP_BUILD/tools/lab/vcpuhp-lab"
+    # Its own directory, which the daemon (as nobody) can reach: $tmp is root's alone.
+    lv_init "$(mktemp -d /tmp/vcpuhp-bench-lv-XXXXXX)" "$QEMU_BINARY" "$LAB_DIR" \
+        "$VCPUHP_BUILD/tools/lab/vcpuhp-lab"
     trap 'lv_cleanup; rm -rf "$tmp" "$report.tmp"' EXIT
-    lv_start_daemon || die "the session libvirtd did not start (see $tmp/lv/libvirtd.log)"
+    lv_start_daemon || die "the session libvirtd did not start (see $lv_dir/libvirtd.log)"
     lv_domain_xml "<vcpu placement='static' current='2'>$max</vcpu>" >"$tmp/arm.xml"
     lv_domain_xml_x86 "<vcpu placement='static' current='2'>$max</vcpu>" "$x86_ours" >"$tmp/x86.xml"
 
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     start=$(date +%s)
-    log "benchmarking bulk resize (virsh setvcpus) through libvirt: aarch64, x86_64, QMP"
+    log "benchmarking bulk resize (virsh setvcpus) through libvirt and QMP: aarch64, x86_64"
     "$bench_bulk" --uri "qemu+unix:///session?socket=$lv_socket" --max "$max" \
-        --arm-xml "$tmp/arm.xml" --arm-socket "$tmp/lv/serial.sock" \
-        --x86-xml "$tmp/x86.xml" --x86-socket "$tmp/lv/serial-x86.sock" \
-        --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$table" \
-        ${bulk_args[@]+"${bulk_args[@]}"} || rc=$?
+        --arm-xml "$tmp/arm.xml" --arm-socket "$lv_dir/serial.sock" \
+        --x86-xml "$tmp/x86.xml" --x86-socket "$lv_dir/serial-x86.sock" \
+        --qemu "$QEMU_BINARY" --qemu-x86 "$x86_ours" --lab "$LAB_DIR" \
+        --output-markdown "$table" ${bulk_args[@]+"${bulk_args[@]}"} || rc=$?
     [ $rc = 0 ] || [ $rc = 3 ] || die "the bulk benchmark failed (see above)"
     [ $rc = 0 ] || status=3
     wall=$(($(date +%s) - start))
@@ -288,7 +290,7 @@ run_bulk() {
         echo "- **grow**: the call from 2 to N returns. libvirt returns once QEMU has every"
         echo "  new vCPU (per vCPU: device_add, then query-hotpluggable-cpus and"
         echo "  query-cpus-fast); the QMP plan (\`vh-resize.h\`) sends query-hotpluggable-cpus"
-        echo "  and device_add per vCPU."
+        echo "  and device_add per vCPU, on the same two guests started by the lab."
         echo "- **grow, guest**: from the same start until the guest shows the last new vCPU"
         echo "  (\`enabled\` on aarch64, \`present\` on x86_64) and then all of them; the vCPUs"
         echo "  stay offline, as after \`virsh setvcpus\` without a guest agent."
