@@ -153,18 +153,19 @@ lab_migrate(VhLabVm *src, const char *uri_json)
     lab_qmp_migrate(vh_lab_vm_qmp(src), uri_json, 120000);
 }
 
-/* The cycle's step at which the tests run work pinned to the new vCPU. */
+/* The cycle's step at which the tests run work pinned to the new vCPU: @guest_and_cpu
+ * is { VhGuest *, GUINT_TO_POINTER(cpu) }. */
 static inline gboolean
-lab_pinned_work_when_online(VhCpuStep step, gpointer vm_and_cpu, GError **error)
+lab_pinned_work_when_online(VhCpuStep step, gpointer guest_and_cpu, GError **error)
 {
-    VhLabVm *vm = ((gpointer *)vm_and_cpu)[0];
-    guint cpu = GPOINTER_TO_UINT(((gpointer *)vm_and_cpu)[1]);
+    VhGuest *guest = ((gpointer *)guest_and_cpu)[0];
+    guint cpu = GPOINTER_TO_UINT(((gpointer *)guest_and_cpu)[1]);
     g_autofree char *cmd = g_strdup_printf("pinned_work %u", cpu);
     g_autofree char *ran_on = NULL;
 
     if (step != VH_CPU_STEP_ONLINE)
         return TRUE;
-    ran_on = vh_guest_run_ok(vm->guest, cmd, LAB_CMD_TIMEOUT_MS, error);
+    ran_on = vh_guest_run_ok(guest, cmd, LAB_CMD_TIMEOUT_MS, error);
     if (ran_on && g_ascii_strtoull(ran_on, NULL, 10) != cpu)
         g_error("the work pinned to cpu %u ran on cpu %s", cpu, ran_on);
     return ran_on != NULL;
@@ -182,11 +183,11 @@ lab_cpu_cycle_as(VhLabVm *vm, const char *slot_prop, guint cpu, const char *mask
                  const char *dev_id)
 {
     g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(vm->guest, mask);
-    gpointer vm_and_cpu[] = { vm, GUINT_TO_POINTER(cpu) };
+    gpointer guest_and_cpu[] = { vm->guest, GUINT_TO_POINTER(cpu) };
     VhCpuCycle cycle = {
         .slot_prop = slot_prop, .slot_value = cpu, .guest_cpu = cpu, .dev_id = dev_id,
         .step_timeout_ms = 30000, .on_step = lab_pinned_work_when_online,
-        .on_step_data = vm_and_cpu,
+        .on_step_data = guest_and_cpu,
     };
     g_autoptr(GError) err = NULL;
 

@@ -282,13 +282,6 @@ l2_run_ok(L2 *l2, const char *command)
     return out;
 }
 
-/* As lab_wait_cpu_in_mask(), for an L2 guest: its guest-side bound is 30 s. */
-static void
-l2_wait_cpu_in_mask(L2 *l2, const char *mask, guint cpu, gboolean in)
-{
-    g_free(lab_guest_wait_cpu_in_mask(l2->guest, mask, cpu, in, 30));
-}
-
 static void
 l2_assert_mask(L2 *l2, const char *mask, const char *expected)
 {
@@ -309,37 +302,54 @@ l2_assert_work_on(L2 *l2, guint cpu)
     g_assert_cmpstr(ran_on, ==, expected);
 }
 
-/* Plugs core @core as vcpu<core>, waits for the guest to enable it and onlines it. */
+/*
+ * The vCPU cycle (vh-cpu-cycle.h) of core @core as vcpu<core> in L2, as the TCG tests
+ * run it; @guest_and_cpu holds what lab_pinned_work_when_online() needs.
+ */
+static void
+l2_cycle_of(VhCpuCycle *cycle, guint core, const char *dev_id, gpointer guest_and_cpu[2],
+            L2 *l2)
+{
+    guest_and_cpu[0] = l2->guest;
+    guest_and_cpu[1] = GUINT_TO_POINTER(core);
+    *cycle = (VhCpuCycle){
+        .slot_prop = "core-id", .slot_value = core, .guest_cpu = core, .dev_id = dev_id,
+        .step_timeout_ms = L2_CMD_TIMEOUT_MS, .on_step = lab_pinned_work_when_online,
+        .on_step_data = guest_and_cpu,
+    };
+}
+
+/* Plugs core @core as vcpu<core>: the guest enables it, onlines it, and work pinned to
+ * it runs there. */
 static void
 l2_plug_and_online(L2 *l2, guint core)
 {
     g_autoptr(GError) err = NULL;
+    g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(l2->guest, "enabled");
     g_autofree char *id = g_strdup_printf("vcpu%u", core);
-    g_autofree char *online = g_strdup_printf("echo 1 > /sys/devices/system/cpu/cpu%u/online",
-                                              core);
-    g_autofree char *out = NULL;
+    gpointer guest_and_cpu[2];
+    VhCpuCycle cycle;
 
-    g_assert_true(vh_cpu_plug(l2->qmp, "core-id", core, id, L2_QMP_TIMEOUT_MS, &err));
-    g_assert_no_error(err);
-    l2_wait_cpu_in_mask(l2, "enabled", core, TRUE);
-    out = l2_run_ok(l2, online);
-    l2_wait_cpu_in_mask(l2, "online", core, TRUE);
-    l2_assert_work_on(l2, core);
+    l2_cycle_of(&cycle, core, id, guest_and_cpu, l2);
+    if (!vh_cpu_bring_up(l2->qmp, guest_cpus, &cycle, NULL, &err))
+        g_error("%s", err->message);
 }
 
+/* Offlines core @core in the guest, as a careful user does before an unplug, then
+ * unplugs it until the guest no longer shows it. */
 static void
 l2_offline_and_unplug(L2 *l2, guint core)
 {
     g_autoptr(GError) err = NULL;
+    g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(l2->guest, "enabled");
     g_autofree char *id = g_strdup_printf("vcpu%u", core);
-    g_autofree char *offline = g_strdup_printf("echo 0 > /sys/devices/system/cpu/cpu%u/online",
-                                               core);
-    g_autofree char *out = l2_run_ok(l2, offline);
+    gpointer guest_and_cpu[2];
+    VhCpuCycle cycle;
 
-    l2_wait_cpu_in_mask(l2, "online", core, FALSE);
-    g_assert_true(vh_cpu_unplug(l2->qmp, id, L2_QMP_TIMEOUT_MS, &err));
-    g_assert_no_error(err);
-    l2_wait_cpu_in_mask(l2, "enabled", core, FALSE);
+    l2_cycle_of(&cycle, core, id, guest_and_cpu, l2);
+    if (!vh_guest_cpus_set_online(guest_cpus, core, FALSE, L2_CMD_TIMEOUT_MS, &err) ||
+        !vh_cpu_take_down(l2->qmp, guest_cpus, &cycle, NULL, &err))
+        g_error("%s", err->message);
 }
 
 static void
