@@ -26,6 +26,9 @@ vh_lab_guest_args(const VhLabGuestConfig *config, GError **error)
     g_autofree char *initrd = g_build_filename(config->lab_dir, sub, "initrd.img", NULL);
     g_autofree char *firmware = g_build_filename(config->lab_dir, sub, "QEMU_EFI.fd", NULL);
     g_autofree char *memory = g_strdup_printf("%u", config->memory_mib ? config->memory_mib : 512);
+    g_autofree char *append = g_strjoin(" ", config->arch == VH_GUEST_ARM64 ? ARM64_APPEND
+                                                                           : X86_64_APPEND,
+                                        config->kernel_args, NULL);
 
     if (!need_file(kernel, error) || !need_file(initrd, error))
         return NULL;
@@ -39,14 +42,14 @@ vh_lab_guest_args(const VhLabGuestConfig *config, GError **error)
         /* UEFI is what makes QEMU build ACPI tables and the GED on virt. */
         g_strv_builder_add_many(args, "-M", config->machine ? config->machine : "virt,gic-version=3",
                                 "-cpu", "max", "-bios", firmware,
-                                "-append", ARM64_APPEND, NULL);
+                                "-append", append, NULL);
     } else {
         /* Under TCG, Linux treats QEMU's disabled LAPIC entries as hotpluggable only
          * when it sees a hypervisor it trusts; this is the recipe that works. */
         g_strv_builder_add_many(args, "-M", config->machine ? config->machine : "q35,vmport=on",
                                 "-cpu", "qemu64,-hypervisor",
                                 "-smbios", "type=1,manufacturer=VMware,serial=VMware-56-4d-00",
-                                "-append", X86_64_APPEND, NULL);
+                                "-append", append, NULL);
     }
     for (const char *const *a = config->extra_args; a && *a; a++)
         g_strv_builder_add(args, *a);

@@ -26,6 +26,8 @@ typedef struct {
     guint memory_mib;       /* -m; 512 when 0 (a guest with hundreds of possible vCPUs
                              * needs more: Linux reserves per-CPU memory for each) */
     const char *const *extra_args;  /* appended, NULL-terminated, may be NULL */
+    const char *kernel_args;        /* appended to the guest kernel's command line,
+                                     * e.g. "maxcpus=2"; may be NULL */
 } VhLabGuestConfig;
 
 /* The QEMU arguments (without the binary) for @config (transfer full). */
