@@ -17,3 +17,18 @@ keep_recent() {
         [ "${old%/}" = "$dir" ] || rm -rf "$old"
     done
 }
+
+# debian_archive_uri: the URI of the machine's own "bookworm" stanza in
+# /etc/apt/sources.list.d/debian.sources, so that no host name is written into this
+# repository; dies when there is none.
+debian_archive_uri() {
+    local sources=/etc/apt/sources.list.d/debian.sources uri
+    [ -r "$sources" ] || die "cannot read $sources: no archive URI to reuse"
+    uri=$(awk '
+        /^URIs:/   { u = $2 }
+        /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") found = u }
+        /^$/       { u = "" }
+        END        { print found }' "$sources")
+    [ -n "$uri" ] || die "no 'bookworm' suite in $sources: cannot derive the archive URI"
+    echo "$uri"
+}

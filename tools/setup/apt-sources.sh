@@ -8,18 +8,10 @@
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
 
-main_sources=/etc/apt/sources.list.d/debian.sources
 ours=/etc/apt/sources.list.d/vcpuhp.sources
 prefs=/etc/apt/preferences.d/vcpuhp
 
-[ -r "$main_sources" ] || die "cannot read $main_sources: no archive URI to reuse"
-# The URI of the stanza that carries the plain "bookworm" suite.
-uri=$(awk '
-    /^URIs:/   { u = $2 }
-    /^Suites:/ { for (i = 2; i <= NF; i++) if ($i == "bookworm") found = u }
-    /^$/       { u = "" }
-    END        { print found }' "$main_sources")
-[ -n "$uri" ] || die "no 'bookworm' suite in $main_sources: cannot derive the archive URI"
+uri=$(debian_archive_uri)
 
 want=$(cat <<EOS
 Types: deb deb-src
