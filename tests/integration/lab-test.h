@@ -172,6 +172,24 @@ lab_pinned_work_when_online(VhCpuStep step, gpointer guest_and_cpu, GError **err
 }
 
 /*
+ * The tests' cycle (vh-cpu-cycle.h) of guest CPU @cpu, the slot whose @slot_prop is
+ * @cpu, as @dev_id, each step bounded by @timeout_ms, with work pinned to the vCPU
+ * once it is online; @guest_and_cpu, which the cycle points to, must outlive it.
+ */
+static inline VhCpuCycle
+lab_pinned_cycle(VhGuest *guest, const char *slot_prop, guint cpu, const char *dev_id,
+                 guint timeout_ms, gpointer guest_and_cpu[2])
+{
+    guest_and_cpu[0] = guest;
+    guest_and_cpu[1] = GUINT_TO_POINTER(cpu);
+    return (VhCpuCycle){
+        .slot_prop = slot_prop, .slot_value = cpu, .guest_cpu = cpu, .dev_id = dev_id,
+        .step_timeout_ms = timeout_ms, .on_step = lab_pinned_work_when_online,
+        .on_step_data = guest_and_cpu,
+    };
+}
+
+/*
  * One life of a hotplugged vCPU, as a user drives it (vh_cpu_cycle_run()): device_add
  * of the slot whose @slot_prop (e.g. "core-id") is @cpu, as @dev_id; the guest shows
  * it in @mask ("enabled" on arm64, "present" on x86, where "enabled" does not exist);
@@ -183,12 +201,9 @@ lab_cpu_cycle_as(VhLabVm *vm, const char *slot_prop, guint cpu, const char *mask
                  const char *dev_id)
 {
     g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(vm->guest, mask);
-    gpointer guest_and_cpu[] = { vm->guest, GUINT_TO_POINTER(cpu) };
-    VhCpuCycle cycle = {
-        .slot_prop = slot_prop, .slot_value = cpu, .guest_cpu = cpu, .dev_id = dev_id,
-        .step_timeout_ms = 30000, .on_step = lab_pinned_work_when_online,
-        .on_step_data = guest_and_cpu,
-    };
+    gpointer guest_and_cpu[2];
+    VhCpuCycle cycle = lab_pinned_cycle(vm->guest, slot_prop, cpu, dev_id, 30000,
+                                        guest_and_cpu);
     g_autoptr(GError) err = NULL;
 
     if (!vh_cpu_cycle_run(vh_lab_vm_qmp(vm), guest_cpus, &cycle, NULL, &err))

@@ -302,23 +302,6 @@ l2_assert_work_on(L2 *l2, guint cpu)
     g_assert_cmpstr(ran_on, ==, expected);
 }
 
-/*
- * The vCPU cycle (vh-cpu-cycle.h) of core @core as vcpu<core> in L2, as the TCG tests
- * run it; @guest_and_cpu holds what lab_pinned_work_when_online() needs.
- */
-static void
-l2_cycle_of(VhCpuCycle *cycle, guint core, const char *dev_id, gpointer guest_and_cpu[2],
-            L2 *l2)
-{
-    guest_and_cpu[0] = l2->guest;
-    guest_and_cpu[1] = GUINT_TO_POINTER(core);
-    *cycle = (VhCpuCycle){
-        .slot_prop = "core-id", .slot_value = core, .guest_cpu = core, .dev_id = dev_id,
-        .step_timeout_ms = L2_CMD_TIMEOUT_MS, .on_step = lab_pinned_work_when_online,
-        .on_step_data = guest_and_cpu,
-    };
-}
-
 /* Plugs core @core as vcpu<core>: the guest enables it, onlines it, and work pinned to
  * it runs there. */
 static void
@@ -328,9 +311,9 @@ l2_plug_and_online(L2 *l2, guint core)
     g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(l2->guest, "enabled");
     g_autofree char *id = g_strdup_printf("vcpu%u", core);
     gpointer guest_and_cpu[2];
-    VhCpuCycle cycle;
+    VhCpuCycle cycle = lab_pinned_cycle(l2->guest, "core-id", core, id, L2_CMD_TIMEOUT_MS,
+                                        guest_and_cpu);
 
-    l2_cycle_of(&cycle, core, id, guest_and_cpu, l2);
     if (!vh_cpu_bring_up(l2->qmp, guest_cpus, &cycle, NULL, &err))
         g_error("%s", err->message);
 }
@@ -344,9 +327,9 @@ l2_offline_and_unplug(L2 *l2, guint core)
     g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(l2->guest, "enabled");
     g_autofree char *id = g_strdup_printf("vcpu%u", core);
     gpointer guest_and_cpu[2];
-    VhCpuCycle cycle;
+    VhCpuCycle cycle = lab_pinned_cycle(l2->guest, "core-id", core, id, L2_CMD_TIMEOUT_MS,
+                                        guest_and_cpu);
 
-    l2_cycle_of(&cycle, core, id, guest_and_cpu, l2);
     if (!vh_guest_cpus_set_online(guest_cpus, core, FALSE, L2_CMD_TIMEOUT_MS, &err) ||
         !vh_cpu_take_down(l2->qmp, guest_cpus, &cycle, NULL, &err))
         g_error("%s", err->message);
