@@ -75,7 +75,12 @@ check_gic(VhXml *dom, GArray *checks)
                                             version)
                           : g_strdup(_("no GIC version: libvirt may pick GICv2, and vCPU "
                                        "hotplug needs GICv3")),
-                  g_strdup("<features><gic version='3'/></features>"));
+                  /* virt-install writes no <gic> and stock libvirt then picks GICv2
+                   * under TCG: virt-xml is the tool that user already has. */
+                  g_strdup_printf(_("%s, or with virt-xml: %s; then power the domain off "
+                                    "and start it"),
+                                  "<features><gic version='3'/></features>",
+                                  "virt-xml DOMAIN --edit --features gic.version=3"));
 }
 
 static void

@@ -415,6 +415,7 @@ test_check_problems_and_fixes(void)
     static const char *const expected[][2] = {
         { "machine", "machine='virt-10.0-vcpuhp'" },
         { "gic", "<gic version='3'/>" },
+        { "gic", "virt-xml DOMAIN --edit --features gic.version=3" },
         { "acpi", "<acpi/>" },
         { "uefi", "<os firmware='efi'>" },
         { "topology", "threads='1'" },

@@ -37,6 +37,15 @@ host_pkgs=(
     # the host's headers with libfdt1:arm64)
     gcc-aarch64-linux-gnu libc6-dev:arm64 libglib2.0-dev:arm64 zlib1g-dev:arm64
     libfdt1:arm64
+    # the real Debian 13 arm64 guest (tools/lab/build-debian-guest.sh: an arm64 root
+    # through qemu-user, a GPT disk with no loop device) and its test, which reads the
+    # guest agent's JSON
+    mmdebstrap qemu-user-static mtools dosfstools fdisk jq
+    # the clients users have (tests/interop/test-libvirt-clients.sh): the libvirt
+    # Python API, virt-install and virt-xml
+    python3-libvirt virtinst
+    # the Debian source package of our QEMU (tools/package/source.sh)
+    quilt
     "$@"
 )
 # From bookworm-backports: meson >= 1.5 for QEMU 10, and the stock QEMU 10.0 /
