@@ -12,7 +12,8 @@
 #                the nested ARM KVM lab (an arm64 L1 guest with /dev/kvm running
 #                the arm64 build of our QEMU)
 #   interop      Debian's stock libvirt 11.3 driving our QEMU (virsh setvcpus --live),
-#                and vcpuhp check/status/set on its domain
+#                and vcpuhp check/status/set on its domain; a real Debian 13 guest
+#                (systemd, udev, qemu-guest-agent, UEFI) resized under load
 #   reliability  three minutes of fuzzing the guest-facing vCPU hotplug interface,
 #                QEMU's cpu-plug-test and 25 eject-under-load cycles, on the clang +
 #                ASan + UBSan build
@@ -22,7 +23,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib/common.sh"
 start=$(date +%s)
-PREPARE_LIBVIRT=1 PREPARE_NESTED=1 PREPARE_SANITIZED=1
+PREPARE_LIBVIRT=1 PREPARE_NESTED=1 PREPARE_SANITIZED=1 PREPARE_DEBIAN_GUEST=1
 . "$VCPUHP_ROOT/tools/lib/prepare.sh"
 log "set-up and builds took $(( $(date +%s) - start )) s; running the tests"
 rc=0

@@ -16,3 +16,7 @@ echo "== QEMU: device_add / device_del, as libvirt sends them"
 echo
 echo "== libvirt: virsh setvcpus --live"
 "$VCPUHP_ROOT/tools/lab/libvirt-demo.sh" "$QEMU_BINARY" "$LAB_DIR" "$VCPUHP_BUILD/tools/lab/vcpuhp-lab"
+echo
+echo "== more: a real Debian 13 guest (systemd, udev rule, qemu-guest-agent, UEFI) resized"
+echo "   under load through libvirt: ./tools/check.sh builds it and runs it (the test"
+echo "   debian-guest); Debian packages of our QEMU: tools/package/ (README, Debian packages)"

@@ -94,6 +94,38 @@ lv_domain_xml_x86() {
 EOX
 }
 
+# lv_domain_xml_debian VCPU_ELEMENTS DISK: the aarch64 domain "deb" of the real Debian 13
+# guest (tools/lab/build-debian-guest.sh) as a user defines it: UEFI from the disk
+# (GRUB on the ESP, no <kernel>), a virtio disk DISK (a qcow2 overlay of the guest's
+# image), the QEMU guest agent's virtio-serial channel, its console in console.log.
+lv_domain_xml_debian() {
+    cat <<EOX
+<domain type='qemu'>
+  <name>deb</name>
+  <memory unit='MiB'>1024</memory>
+  $1
+  <os>
+    <type arch='aarch64' machine='virt'>hvm</type>
+    <loader readonly='yes' type='pflash'>$lv_fw/AAVMF_CODE.no-secboot.fd</loader>
+    <nvram template='$lv_fw/AAVMF_VARS.fd'>$lv_dir/deb_VARS.fd</nvram>
+    <boot dev='hd'/>
+  </os>
+  <features><acpi/><gic version='3'/></features>
+  <cpu mode='custom' match='exact'><model fallback='forbid'>max</model></cpu>
+  <devices>
+    <emulator>$lv_qemu</emulator>
+    <disk type='file' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source file='$2'/>
+      <target dev='vda' bus='virtio'/>
+    </disk>
+    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
+    <serial type='file'><source path='$lv_dir/console.log'/></serial>
+  </devices>
+</domain>
+EOX
+}
+
 # lv_start_daemon: starts the session libvirtd and waits for its socket (at most 10 s).
 lv_start_daemon() {
     runuser -u nobody -- "${lv_env[@]}" libvirtd --timeout 600 >>"$lv_dir/libvirtd.log" 2>&1 &
@@ -116,6 +148,7 @@ lv_stop_daemon() {
 lv_cleanup() {
     lv_virsh destroy hp >/dev/null 2>&1 || true
     lv_virsh destroy hp-x86 >/dev/null 2>&1 || true
+    lv_virsh destroy deb >/dev/null 2>&1 || true
     lv_stop_daemon
     rm -rf "$lv_dir"
 }
