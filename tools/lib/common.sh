@@ -7,13 +7,15 @@ VCPUHP_CACHE=${VCPUHP_CACHE:-/var/cache/vcpuhp}
 log() { printf 'vcpuhp: %s\n' "$*" >&2; }
 die() { printf 'vcpuhp: error: %s\n' "$*" >&2; exit 1; }
 
-# keep_recent DIR: DIR is a cache entry that was just built or used; keeps it and the
-# most recently used other entry beside it (a developer switching between two
-# versions), and removes older ones so the cache does not grow with every change.
+# keep_recent DIR [PREFIX]: DIR is a cache entry that was just built or used; keeps it
+# and the most recently used other entry beside it (a developer switching between two
+# versions), and removes older ones so the cache does not grow with every change. With
+# PREFIX, only the entries whose names start with it count (one cache directory
+# holding entries of several architectures).
 keep_recent() {
     local dir=${1%/} old
     touch "$dir"
-    ls -1dt "$(dirname "$dir")"/*/ 2>/dev/null | tail -n +3 | while read -r old; do
+    ls -1dt "$(dirname "$dir")/${2:-}"*/ 2>/dev/null | tail -n +3 | while read -r old; do
         [ "${old%/}" = "$dir" ] || rm -rf "$old"
     done
 }

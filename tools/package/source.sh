@@ -5,7 +5,10 @@
 # vmm/patches added as quilt patches (debian/patches/vcpuhp/) and a changelog entry
 # whose version apt prefers to Debian's (...+vcpuhpN, N counting the commits that
 # changed the series). Checks with quilt that every patch applies on top of Debian's,
-# builds the .dsc with dpkg-source into DEST (default
+# adds the build profile pkg.vcpuhp.arm-x86 to Debian's packaging
+# (qemu-debian-arm-x86.patch: only the Arm and x86 system emulators, which cuts the
+# build to a fraction; tools/package/build.sh builds with it), builds the .dsc with
+# dpkg-source into DEST (default
 # $VCPUHP_CACHE/package/sources/<series key>) and prints DEST.
 #
 # Quilt takes no git binary hunks: the series' expected ACPI tables
@@ -16,11 +19,16 @@ set -euo pipefail
 
 comp=$VCPUHP_ROOT/vmm
 . "$comp/upstream.conf"
-key=$("$VCPUHP_ROOT/tools/upstream/series-key.sh" "$comp" "$0")
+profile_patch=$VCPUHP_ROOT/tools/package/qemu-debian-arm-x86.patch
+key=$("$VCPUHP_ROOT/tools/upstream/series-key.sh" "$comp" "$0" "$profile_patch")
 dest=${1:-$VCPUHP_CACHE/package/sources/$key}
 n=$(git -C "$VCPUHP_ROOT" rev-list --count HEAD -- vmm/patches tools/package)
 pkg_version="$version+vcpuhp$n"
 
+# One build of a source at a time: build.sh amd64 and arm64 may start together.
+mkdir -p "$VCPUHP_CACHE/package/sources"
+exec 9>"$VCPUHP_CACHE/package/sources/.lock"
+flock 9
 if [ ! -e "$dest/.vcpuhp-done" ]; then
     for tool in quilt dpkg-source; do
         command -v $tool >/dev/null || apt-get install -y -qq quilt dpkg-dev >/dev/null \
@@ -38,6 +46,8 @@ if [ ! -e "$dest/.vcpuhp-done" ]; then
     tar -xf "$src"/*.orig.tar.* -C "$dir" --strip-components=1
     tar -xf "$src"/*.debian.tar.* -C "$dir"
     cp "$src"/*.orig.tar.* "$dest/"
+    patch -s -d "$dir" -p1 --no-backup-if-mismatch < "$profile_patch" \
+        || die "$profile_patch does not apply to Debian's packaging"
     mkdir -p "$dir/debian/patches/vcpuhp"
     git -C "$tree" format-patch -q --no-renames --zero-commit --no-signature \
         -o "$dir/debian/patches/vcpuhp" vcpuhp-base..HEAD -- . ':(exclude)tests/data/acpi'
