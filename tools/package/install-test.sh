@@ -8,7 +8,9 @@
 #      every qemu package must now be ours (+vcpuhp), and dpkg --audit clean;
 #   3. they work: the hotplug machine type is there, a vCPU plugs through QMP
 #      (device_add on virt with GICv3), x86's q35 finds its firmware, the modules load;
-#   4. our repository removed, apt-get install --allow-downgrades PKG/trixie for each:
+#   4. on amd64, the vcpuhp tool's package (build-tool.sh) installs with apt, and
+#      vcpuhp --version, its man page and vcpuhp check of a domain XML work;
+#   5. our repository removed, apt-get install --allow-downgrades PKG/trixie for each:
 #      every package is Debian's again, the machine type gone, dpkg --audit clean.
 # arm64 runs the arm64 root through qemu-user (tools/setup/binfmt-arm64.sh). Prints
 # one line per step, writes them to install-test.txt beside the packages, exits non-zero
@@ -20,6 +22,8 @@ arch=${1:-amd64}
 case $arch in amd64|arm64) ;; *) die "usage: install-test.sh [amd64|arm64]" ;; esac
 [ "$arch" = amd64 ] || "$VCPUHP_ROOT/tools/setup/binfmt-arm64.sh"
 debs=$("$VCPUHP_ROOT/tools/package/build.sh" "$arch")
+tool_debs=
+[ "$arch" != amd64 ] || tool_debs=$("$VCPUHP_ROOT/tools/package/build-tool.sh")
 report=$debs/install-test.txt
 root=$(mktemp -d /var/tmp/vcpuhp-install-XXXXXX)
 mounts=()
@@ -96,6 +100,21 @@ step "a vCPU plugs through QMP (device_add on virt, GICv3)" qmp_plug
 step "qemu-system-x86_64 -M q35 finds its firmware and data files" x86_firmware
 step "the modules load (ui-curses of qemu-system-common)" modules_load
 
+if [ -n "$tool_debs" ]; then
+    mkdir -p "$root/vcpuhp-tool"
+    cp "$tool_debs"/*.deb "$tool_debs/Packages" "$root/vcpuhp-tool/"
+    echo "deb [trusted=yes] file:/vcpuhp-tool ./" >> "$root/etc/apt/sources.list.d/vcpuhp.list"
+    cp "$VCPUHP_ROOT/tests/unit/fixtures/domains/ready.xml" "$root/ready.xml"
+    tool_works() {
+        in_root vcpuhp --version | grep -q '^vcpuhp ' &&
+        [ -e "$root/usr/share/man/man1/vcpuhp.1.gz" ] &&
+        in_root vcpuhp check /ready.xml | grep -q ': hotplug-ready$'
+    }
+    tool_install() { apt_root update >/dev/null && apt_root install vcpuhp; }
+    step "apt-get install vcpuhp (the tool's package)" tool_install
+    step "vcpuhp --version, its man page, vcpuhp check of a ready domain" tool_works
+    step "apt-get purge vcpuhp" apt_root purge vcpuhp
+fi
 rm "$root/etc/apt/sources.list.d/vcpuhp.list"
 step "apt-get update without our repository" apt_root update
 installed=$(ours)
