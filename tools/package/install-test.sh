@@ -47,10 +47,10 @@ apt_root() { in_root apt-get -y -q -o Dpkg::Use-Pty=0 "$@"; }
 # ours: the installed packages whose version is one of ours.
 ours() { in_root dpkg-query -W -f '${Package} ${Version}\n' | awk '/\+vcpuhp[0-9]+$/ { print $1 }'; }
 qemu_pkgs() { in_root dpkg-query -W -f '${Package} ${Version}\n' 'qemu-*' | awk 'NF == 2'; }
-# all_ours: every installed qemu package is ours, but qemu-system-data: the package
-# build makes the architecture-dependent packages (-B), and Debian's firmware and data
-# package of the same upstream version serves ours.
-all_ours() { ! qemu_pkgs | grep -v -e '+vcpuhp[0-9]*$' -e '^qemu-system-data '; }
+# all_ours: every installed package of the qemu source is ours, but qemu-system-data:
+# the package build makes the architecture-dependent packages (-B), and Debian's data
+# package of the same upstream version serves ours. (qemu-efi-aarch64 is edk2's.)
+all_ours() { ! qemu_pkgs | grep -v -e '+vcpuhp[0-9]*$' -e '^qemu-system-data ' -e '^qemu-efi-'; }
 audit_clean() { [ -z "$(in_root dpkg --audit)" ]; }
 x86_firmware() {
     echo '{"execute":"qmp_capabilities"}{"execute":"quit"}' |
@@ -58,14 +58,16 @@ x86_firmware() {
 }
 modules_load() { in_root qemu-system-aarch64 -display help | grep -qx curses; }
 
-# qmp_plug: starts the aarch64 QEMU paused with a QMP session on stdio, plugs the
-# second vCPU and counts the CPUs; prints the count QEMU reports.
+# qmp_plug: starts the aarch64 QEMU paused with a QMP session on stdio and Debian's
+# UEFI firmware (hotplug needs ACPI, which virt builds for firmware), plugs the second
+# vCPU and checks that QEMU then counts two CPUs.
 qmp_plug() {
     local out
     out=$(printf '%s\n' '{"execute":"qmp_capabilities"}' \
         '{"execute":"device_add","arguments":{"driver":"max-arm-cpu","id":"vcpu1","socket-id":0,"cluster-id":0,"core-id":1,"thread-id":0}}' \
         '{"execute":"query-cpus-fast"}' '{"execute":"quit"}' |
         in_root timeout 300 qemu-system-aarch64 -M virt,gic-version=3 -accel tcg -cpu max \
+            -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd \
             -smp 1,maxcpus=2 -nodefaults -display none -S -qmp stdio)
     jq -se '[.[] | select(.return | type == "array")][0].return | length == 2' <<<"$out" \
         >/dev/null || { echo "$out"; return 1; }
@@ -79,7 +81,7 @@ machine_is() {  # machine_is yes|no: whether -M help lists the hotplug machine t
 log "a clean trixie $arch root with Debian's QEMU (in $root)"
 uri=$(debian_archive_uri)
 mmdebstrap --mode=root --architectures="$arch" --variant=apt \
-    --include=qemu-system-arm,qemu-system-x86,qemu-utils,ca-certificates \
+    --include=qemu-system-arm,qemu-system-x86,qemu-utils,qemu-efi-aarch64 \
     trixie "$root" "deb $uri trixie main" >"$debs/install-test-mmdebstrap.log" 2>&1 \
     || die "mmdebstrap failed: see $debs/install-test-mmdebstrap.log"
 for m in proc dev; do mount --bind "/$m" "$root/$m"; mounts+=("$root/$m"); done
