@@ -19,4 +19,5 @@ echo "== libvirt: virsh setvcpus --live"
 echo
 echo "== more: a real Debian 13 guest (systemd, udev rule, qemu-guest-agent, UEFI) resized"
 echo "   under load through libvirt: ./tools/check.sh builds it and runs it (the test"
-echo "   debian-guest); Debian packages of our QEMU: tools/package/ (README, Debian packages)"
+echo "   debian-guest); Debian packages of our QEMU: tools/package/ (README, Debian packages);"
+echo "   a real ARM KVM host with Debian's libvirt and our packages: tools/lab/arm-host-check.sh"

@@ -46,6 +46,42 @@ fails_with() {
     grep -qE -- "$pat" <<<"$out" || { echo "no \"$pat\" in the error of $*:"; echo "$out"; return 1; }
 }
 mask() { guest "cat /sys/devices/system/cpu/$1"; }
+
+# The QEMU guest agent of a domain through libvirt, as users' tools reach it.
+# agent_on DOMAIN JSON: one agent command, its reply on stdout.
+agent_on() { virsh qemu-agent-command "$1" "$2" --timeout 30; }
+# gexec_on DOMAIN COMMAND [SECONDS]: runs COMMAND with /bin/sh in the guest through the
+# agent's guest-exec, waits for it (at most SECONDS, default 60) and prints its output;
+# the status is the command's.
+gexec_on() {
+    local req pid st i
+    req=$(jq -cn --arg c "$2" \
+        '{execute: "guest-exec", arguments: {path: "/bin/sh", arg: ["-c", $c], "capture-output": true}}')
+    pid=$(agent_on "$1" "$req" | jq -er .return.pid) || return 125
+    for ((i = 0; i < ${3:-60} * 10; i++)); do
+        st=$(agent_on "$1" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") \
+            || return 125
+        if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
+            jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
+            jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
+            return "$(jq -r '.return.exitcode // 125' <<<"$st")"
+        fi
+        sleep 0.1   # the agent has no completion event: polled, bounded by SECONDS
+    done
+    echo "guest command did not end within ${3:-60} s: $2" >&2
+    return 124
+}
+# wait_agent_on DOMAIN SECONDS CONSOLE_LOG: the guest has booted to its agent (pinged
+# every 2 s for at most SECONDS); on a timeout, prints the end of CONSOLE_LOG.
+wait_agent_on() {
+    local i
+    for ((i = 0; i < $2; i += 2)); do
+        agent_on "$1" '{"execute":"guest-ping"}' >/dev/null 2>&1 && return 0
+        sleep 2   # the agent's channel is not connected before the guest's systemd starts it
+    done
+    echo "no agent after $2 s; console:"; tail -n 30 "$3"
+    return 1
+}
 live_vcpus() { virsh vcpucount hp --live --active; }
 
 # A second daemon, the destination of migrations, with its own XDG directories under

@@ -17,37 +17,9 @@ set -uo pipefail
 CYCLES=${VCPUHP_DEBIAN_CYCLES:-20}
 MAX=4
 
-# agent JSON: one guest agent command through libvirt, its reply on stdout.
-agent() { virsh qemu-agent-command deb "$1" --timeout 30; }
-# gexec COMMAND [SECONDS]: runs COMMAND with /bin/sh in the guest through the agent's
-# guest-exec, waits for it (at most SECONDS, default 60) and prints its output; the
-# status is the command's.
-gexec() {
-    local req pid st i
-    req=$(jq -cn --arg c "$1" \
-        '{execute: "guest-exec", arguments: {path: "/bin/sh", arg: ["-c", $c], "capture-output": true}}')
-    pid=$(agent "$req" | jq -er .return.pid) || return 125
-    for ((i = 0; i < ${2:-60} * 10; i++)); do
-        st=$(agent "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") || return 125
-        if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
-            jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
-            jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
-            return "$(jq -r '.return.exitcode // 125' <<<"$st")"
-        fi
-        sleep 0.1   # the agent has no completion event: polled, bounded by SECONDS
-    done
-    echo "guest command did not end within ${2:-60} s: $1" >&2
-    return 124
-}
-# wait_agent: the guest has booted to its agent (bounded: 300 s of pings).
-wait_agent() {
-    for _ in $(seq 150); do
-        agent '{"execute":"guest-ping"}' >/dev/null 2>&1 && return 0
-        sleep 2   # the agent's channel is not connected before the guest's systemd starts it
-    done
-    echo "no agent after 300 s; console:"; tail -n 30 "$tmp/console.log"
-    return 1
-}
+agent() { agent_on deb "$1"; }
+gexec() { gexec_on deb "$@"; }
+wait_agent() { wait_agent_on deb 300 "$tmp/console.log"; }
 # cpus FILE: the guest's /sys/devices/system/cpu/FILE mask.
 cpus() { gexec "cat /sys/devices/system/cpu/$1"; }
 # wait_online MASK: the guest's online mask becomes MASK (bounded: 120 s).
