@@ -6,8 +6,10 @@
 #
 # lv_init DIR QEMU LAB VCPUHP_LAB_TOOL: sets up DIR (owned by nobody) and the variables
 #   below; then lv_start_daemon, lv_virsh ..., lv_domain_xml VCPU_XML, lv_guest CMD.
+#   lv_use_libvirt_build BUILD_DIR before lv_start_daemon runs our libvirtd instead.
 lv_init() {
     lv_dir=$1 lv_qemu=$2 lv_lab=$3 lv_tool=$4 lv_pid=
+    lv_libvirtd=(libvirtd)
     # The 64 MiB AAVMF images that libvirt's pflash loader needs come with the QEMU
     # build (tools/upstream/qemu-test-firmware.sh).
     lv_fw="$(dirname "$(dirname "$lv_qemu")")/firmware/root/usr/share/AAVMF"
@@ -16,6 +18,14 @@ lv_init() {
     lv_socket="$lv_dir/run/libvirt/libvirt-sock"
     mkdir -p "$lv_dir"/{run,cfg/libvirt,cache,home}
     chown -R nobody "$lv_dir"
+}
+# lv_use_libvirt_build BUILD_DIR: the daemon is the libvirtd built from our series
+# (tools/upstream/build-libvirt.sh's build directory), run from that directory as
+# libvirt's own "run" script does (its library and driver modules, not the installed
+# ones); the clients stay Debian's, talking to it over its socket.
+lv_use_libvirt_build() {
+    [ -x "$1/src/libvirtd" ] || { echo "no libvirtd in $1/src" >&2; return 1; }
+    lv_libvirtd=(env LD_LIBRARY_PATH="$1/src" LIBVIRT_DIR_OVERRIDE=1 "$1/src/libvirtd")
 }
 lv_as_nobody() { timeout 120 runuser -u nobody -- "${lv_env[@]}" "$@"; }
 lv_virsh() { lv_as_nobody /usr/bin/virsh -q -c qemu:///session "$@"; }
@@ -128,7 +138,7 @@ EOX
 
 # lv_start_daemon: starts the session libvirtd and waits for its socket (at most 10 s).
 lv_start_daemon() {
-    runuser -u nobody -- "${lv_env[@]}" libvirtd --timeout 600 >>"$lv_dir/libvirtd.log" 2>&1 &
+    runuser -u nobody -- "${lv_env[@]}" "${lv_libvirtd[@]}" --timeout 600 >>"$lv_dir/libvirtd.log" 2>&1 &
     lv_pid=$!
     for _ in $(seq 100); do
         [ -S "$lv_socket" ] && return 0
