@@ -17,6 +17,7 @@
 # No daemon is started (a policy-rc.d refuses it in the root). arm64 runs the arm64
 # root through qemu-user (tools/setup/binfmt-arm64.sh). Prints one line per step,
 # writes them to install-test.txt beside the packages, exits non-zero on a failure.
+# VCPUHP_KEEP_ROOT=1 keeps the root for a look afterwards.
 # Outside CI (see the README).
 set -euo pipefail
 . "$(dirname "$0")/../lib/common.sh"
@@ -32,7 +33,7 @@ mounts=()
 cleanup() {
     local m
     for ((m = ${#mounts[@]} - 1; m >= 0; m--)); do umount -l "${mounts[m]}" || true; done
-    rm -rf "$root"
+    if [ -n "${VCPUHP_KEEP_ROOT:-}" ]; then log "the root is kept: $root"; else rm -rf "$root"; fi
 }
 trap cleanup EXIT
 failed=0
@@ -70,7 +71,11 @@ versions_are() {  # versions_are VERSION: virsh, libvirtd and virtlogd report it
 # qemu_driver_loads: virsh runs the QEMU driver in its own process (qemu:///embed), so
 # the module of libvirt-daemon-driver-qemu must load and initialise with libvirt0.
 qemu_driver_loads() {
-    in_root virsh -c 'qemu:///embed?root=/tmp/vcpuhp-embed' uri | grep -qx 'qemu:///embed?root=/tmp/vcpuhp-embed'
+    local dir out rc=0
+    dir=$(mktemp -d "$root/tmp/vcpuhp-embed-XXXXXX") && dir=${dir#"$root"}
+    out=$(in_root virsh -c "qemu:///embed?root=$dir" uri 2>&1) || rc=$?
+    [ $rc = 0 ] && grep -qx "qemu:///embed?root=$dir" <<<"$out" \
+        || { echo "virsh exited with $rc: $out"; return 1; }
 }
 # has_series yes|no: whether the QEMU driver holds the messages our series added
 # (0006: what vCPU hotplug needs on aarch64 virt; 0003: inconsistent vCPU data).
