@@ -8,10 +8,10 @@
 #   2. our repository added ("deb [trusted=yes] file:... ./"), apt-get full-upgrade:
 #      the same libvirt packages are installed, every one ours now (+vcpuhpN), and
 #      dpkg --audit clean;
-#   3. they work: virsh, libvirtd and virtlogd say 11.3.0 (Debian's 11.3 has no
-#      modular daemons), the QEMU driver module
-#      loads in-process (virsh on qemu:///embed), and it holds what our series added
-#      (its messages, by strings);
+#   3. they work: virsh, libvirtd and virtlogd say 11.3.0 (Debian's packaging does
+#      not install the modular daemons, virtqemud and the like), the QEMU driver
+#      module loads in-process (virsh on qemu:///embed), and it holds what our
+#      series added (its messages, by strings);
 #   4. our repository removed, apt-get install --allow-downgrades PKG/trixie for each:
 #      every package is Debian's again, as before, dpkg --audit clean.
 # No daemon is started (a policy-rc.d refuses it in the root). arm64 runs the arm64
