@@ -56,7 +56,12 @@ x86_firmware() {
     echo '{"execute":"qmp_capabilities"}{"execute":"quit"}' |
         in_root timeout 300 qemu-system-x86_64 -M q35 -accel tcg -display none -S -qmp stdio
 }
-modules_load() { in_root qemu-system-aarch64 -display help | grep -qx curses; }
+# (The output is taken whole first: grep -q ending the pipe early could kill QEMU by
+# SIGPIPE, which pipefail would report as a failure.)
+modules_load() {
+    local out
+    out=$(in_root qemu-system-aarch64 -display help) && grep -qx curses <<<"$out"
+}
 
 # qmp_plug: starts the aarch64 QEMU paused with a QMP session on stdio and Debian's
 # UEFI firmware (hotplug needs ACPI, which virt builds for firmware), plugs the second
