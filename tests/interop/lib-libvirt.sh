@@ -50,26 +50,36 @@ mask() { guest "cat /sys/devices/system/cpu/$1"; }
 # The QEMU guest agent of a domain through libvirt, as users' tools reach it.
 # agent_on DOMAIN JSON: one agent command, its reply on stdout.
 agent_on() { virsh qemu-agent-command "$1" "$2" --timeout 30; }
+# exec_status_on DOMAIN PID [SECONDS]: waits for the process PID that guest-exec started
+# in DOMAIN to end (at most SECONDS, default 60) and prints its last guest-exec-status
+# reply; fails with 124 on a timeout, 125 when the agent fails.
+exec_status_on() {
+    local st i
+    for ((i = 0; i < ${3:-60} * 10; i++)); do
+        st=$(agent_on "$1" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$2}}") \
+            || return 125
+        if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
+            echo "$st"
+            return 0
+        fi
+        sleep 0.1   # the agent has no completion event: polled, bounded by SECONDS
+    done
+    return 124
+}
 # gexec_on DOMAIN COMMAND [SECONDS]: runs COMMAND with /bin/sh in the guest through the
 # agent's guest-exec, waits for it (at most SECONDS, default 60) and prints its output;
 # the status is the command's.
 gexec_on() {
-    local req pid st i
+    local req pid st rc=0
     req=$(jq -cn --arg c "$2" \
         '{execute: "guest-exec", arguments: {path: "/bin/sh", arg: ["-c", $c], "capture-output": true}}')
     pid=$(agent_on "$1" "$req" | jq -er .return.pid) || return 125
-    for ((i = 0; i < ${3:-60} * 10; i++)); do
-        st=$(agent_on "$1" "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$pid}}") \
-            || return 125
-        if [ "$(jq -r .return.exited <<<"$st")" = true ]; then
-            jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
-            jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
-            return "$(jq -r '.return.exitcode // 125' <<<"$st")"
-        fi
-        sleep 0.1   # the agent has no completion event: polled, bounded by SECONDS
-    done
-    echo "guest command did not end within ${3:-60} s: $2" >&2
-    return 124
+    st=$(exec_status_on "$1" "$pid" "${3:-60}") || rc=$?
+    if [ $rc = 124 ]; then echo "guest command did not end within ${3:-60} s: $2" >&2; fi
+    [ $rc = 0 ] || return $rc
+    jq -r '.return["out-data"] // ""' <<<"$st" | base64 -d
+    jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
+    return "$(jq -r '.return.exitcode // 125' <<<"$st")"
 }
 # wait_agent_on DOMAIN SECONDS CONSOLE_LOG: the guest has booted to its agent (pinged
 # every 2 s for at most SECONDS); on a timeout, prints the end of CONSOLE_LOG.

@@ -121,12 +121,7 @@ check "$CYCLES cycles of setvcpus 4 and 2 --live under load, CPUs online each ti
 check "stress-ng was running throughout" gexec "kill -0 $stress"
 check "nothing left of the unplugged vCPUs" no_stale 2
 check "stress-ng ends normally on SIGALRM" gexec "kill -ALRM $stress"
-st=
-for _ in $(seq 600); do
-    st=$(agent "{\"execute\":\"guest-exec-status\",\"arguments\":{\"pid\":$stress}}")
-    [ "$(jq -r .return.exited <<<"$st")" = true ] && break
-    sleep 0.1   # bounded: 60 s
-done
+st=$(exec_status_on deb "$stress" 60)
 check "stress-ng exits 0" test "$(jq -r .return.exitcode <<<"$st")" = 0
 check "all 4 workers passed their verification, none failed" \
     output_has 'passed: 4: cpu (4)' gexec 'cat /root/stress.log'
