@@ -81,6 +81,15 @@ gexec_on() {
     jq -r '.return["err-data"] // ""' <<<"$st" | base64 -d >&2
     return "$(jq -r '.return.exitcode // 125' <<<"$st")"
 }
+# online_wait_script MASK SECONDS: a shell script for the guest that waits (at most
+# SECONDS) until its online CPU mask is MASK, and otherwise fails saying what it is.
+# Linux onlines CPUs asynchronously (the udev rule, the agent), so it is checked where
+# it happens, polled every 100 ms: the guest has no event for it.
+online_wait_script() {
+    echo "for i in \$(seq $(($2 * 10))); do
+              [ \"\$(cat /sys/devices/system/cpu/online)\" = '$1' ] && exit 0; sleep 0.1
+          done; echo \"online is \$(cat /sys/devices/system/cpu/online), not $1\"; exit 1"
+}
 # wait_agent_on DOMAIN SECONDS CONSOLE_LOG: the guest has booted to its agent (pinged
 # every 2 s for at most SECONDS); on a timeout, prints the end of CONSOLE_LOG.
 wait_agent_on() {

@@ -18,7 +18,6 @@
 set -uo pipefail
 : "${VCPUHP_ARM_HOST:?run through meson test}"
 . "$(dirname "$0")/lib-libvirt.sh"
-MAX=4
 CYCLES=${VCPUHP_ARM_HOST_CYCLES:-5}
 DEB_CYCLES=${VCPUHP_DEBIAN_CYCLES:-20}
 trap 'virsh destroy armhost >/dev/null 2>&1; cleanup' EXIT
@@ -137,26 +136,32 @@ check "system libvirt offers KVM guests of virt-10.0-vcpuhp with GICv3" domcaps
 # the host's CPU, and no <gic>: libvirt picks the host's (v3). Secure boot is off: with
 # no <firmware> element libvirt picks AAVMF with Microsoft's keys enrolled, which
 # refuses the lab's unsigned kernel (and the Debian guest's own GRUB image).
-cat > "$tmp/l2.xml" <<'EOX'
+# l2_xml NAME MIB OS_ELEMENTS DISK: an L2 KVM domain of NAME with MIB of RAM and 2 of
+# 4 vCPUs, UEFI without secure boot plus OS_ELEMENTS, ACPI, the host's CPU, the agent's
+# channel, its console in /var/log/libvirt/qemu/NAME.console, and DISK (or none).
+l2_xml() {
+    cat <<EOX
 <domain type='kvm'>
-  <name>l2</name>
-  <memory unit='MiB'>512</memory>
+  <name>$1</name>
+  <memory unit='MiB'>$2</memory>
   <vcpu placement='static' current='2'>4</vcpu>
   <os firmware='efi'>
     <type arch='aarch64' machine='virt'>hvm</type>
     <firmware><feature enabled='no' name='secure-boot'/></firmware>
-    <kernel>/srv/l2/vmlinuz</kernel>
-    <initrd>/srv/l2/initrd.img</initrd>
-    <cmdline>console=ttyAMA0 loglevel=1 acpi=force</cmdline>
+    $3
   </os>
   <features><acpi/></features>
   <cpu mode='host-passthrough'/>
   <devices>
+    $4
     <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
-    <serial type='file'><source path='/var/log/libvirt/qemu/l2.console'/></serial>
+    <serial type='file'><source path='/var/log/libvirt/qemu/$1.console'/></serial>
   </devices>
 </domain>
 EOX
+}
+l2_xml l2 512 "<kernel>/srv/l2/vmlinuz</kernel><initrd>/srv/l2/initrd.img</initrd>
+    <cmdline>console=ttyAMA0 loglevel=1 acpi=force</cmdline>" "" > "$tmp/l2.xml"
 payload() {
     host 'mkdir -p /srv/l2 && mount -o ro LABEL=l2payload /srv/l2' &&
         put "$tmp/l2.xml" /root/l2.xml && put "$(dirname "$0")/l2exec.sh" /root/l2exec.sh &&
@@ -205,26 +210,9 @@ check "virsh destroy l2" hv destroy l2
 if [ -n "$deb_disk" ]; then
     # The real guest in the real host: UEFI and GRUB from its disk, systemd, the
     # project's udev rule; its disk is L1's block device.
-    cat > "$tmp/deb.xml" <<'EOX'
-<domain type='kvm'>
-  <name>deb</name>
-  <memory unit='MiB'>1024</memory>
-  <vcpu placement='static' current='2'>4</vcpu>
-  <os firmware='efi'>
-    <type arch='aarch64' machine='virt'>hvm</type>
-    <firmware><feature enabled='no' name='secure-boot'/></firmware>
-    <boot dev='hd'/>
-  </os>
-  <features><acpi/></features>
-  <cpu mode='host-passthrough'/>
-  <devices>
-    <disk type='block' device='disk'><driver name='qemu' type='raw'/>
-      <source dev='/dev/disk/by-id/virtio-vcpuhp-debian'/><target dev='vda' bus='virtio'/></disk>
-    <channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>
-    <serial type='file'><source path='/var/log/libvirt/qemu/deb.console'/></serial>
-  </devices>
-</domain>
-EOX
+    l2_xml deb 1024 "<boot dev='hd'/>" "<disk type='block' device='disk'>
+      <driver name='qemu' type='raw'/><source dev='/dev/disk/by-id/virtio-vcpuhp-debian'/>
+      <target dev='vda' bus='virtio'/></disk>" > "$tmp/deb.xml"
     check "the Debian guest's domain is in L1" put "$tmp/deb.xml" /root/deb.xml
     start_deb() { hv define /root/deb.xml && hv start deb; }
     check "virsh define deb.xml; virsh start deb (KVM, its disk a block device of L1)" start_deb
@@ -233,11 +221,7 @@ EOX
     check "systemd has finished booting the guest" \
         l2 deb 'systemctl is-system-running --wait' 900
     # deb_online MASK: the guest's online mask becomes MASK (bounded: 300 s).
-    deb_online() {
-        l2 deb "for i in \$(seq 3000); do
-                    [ \"\$(cat /sys/devices/system/cpu/online)\" = '$1' ] && exit 0; sleep 0.1
-                done; echo \"online is \$(cat /sys/devices/system/cpu/online), not $1\"; exit 1" 330
-    }
+    deb_online() { l2 deb "$(online_wait_script "$1" 300)" 330; }
     check "at boot: online 0-1" deb_online 0-1
     stress=$(l2 deb 'nohup stress-ng --cpu 4 --verify --metrics-brief -t 7200 \
                          >/root/stress.log 2>&1 </dev/null & echo $!')

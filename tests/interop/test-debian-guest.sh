@@ -23,11 +23,7 @@ wait_agent() { wait_agent_on deb 300 "$tmp/console.log"; }
 # cpus FILE: the guest's /sys/devices/system/cpu/FILE mask.
 cpus() { gexec "cat /sys/devices/system/cpu/$1"; }
 # wait_online MASK: the guest's online mask becomes MASK (bounded: 120 s).
-wait_online() {
-    gexec "for i in \$(seq 1200); do
-               [ \"\$(cat /sys/devices/system/cpu/online)\" = '$1' ] && exit 0; sleep 0.1
-           done; echo \"online is \$(cat /sys/devices/system/cpu/online), not $1\"; exit 1" 130
-}
+wait_online() { gexec "$(online_wait_script "$1" 120)" 130; }
 # no_stale N: N vCPUs everywhere, and nothing left of the others: the guest's enabled
 # and online masks, libvirt's live count and vcpuinfo, QEMU's CPU list and slots.
 no_stale() {
