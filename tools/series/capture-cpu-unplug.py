@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""capture-cpu-unplug.py [--refuse] QEMU LAB CONVERSATION
+"""capture-cpu-unplug.py [--refuse | --bulk] QEMU LAB CONVERSATION
 
 Captures, from the QEMU built from vmm/ and the lab's arm64 guest, libvirt's
 monitor conversation of an individual vCPU unplug for qemuhotplugtest: the guest
@@ -8,7 +8,10 @@ queries libvirt makes, the device_del it sends, every event QEMU emits until
 DEVICE_DELETED of vcpu3 (the guest offlines and ejects the vCPU), and the queries
 libvirt makes after the removal. With --refuse the guest first disables processor
 hot-removal, and the conversation ends with the events up to the guest's _OST
-refusal (ACPI_DEVICE_OST), after which libvirt gives up.
+refusal (ACPI_DEVICE_OST), after which libvirt gives up. With --bulk vCPUs 2
+and 3 are plugged and the conversation is that of `virsh setvcpus DOM 2 --live`:
+device_del of vcpu3 and its events up to DEVICE_DELETED, the same for vcpu2, and
+then the queries libvirt makes once for both.
 """
 import os
 import socket
@@ -22,7 +25,8 @@ from qmp_conversation import TIMEOUT, QmpConversation, virt_slot_props  # noqa: 
 def main():
     args = sys.argv[1:]
     refuse = args[:1] == ["--refuse"]
-    if refuse:
+    bulk = args[:1] == ["--bulk"]
+    if refuse or bulk:
         args = args[1:]
     if len(args) != 3:
         sys.exit(__doc__)
@@ -56,13 +60,24 @@ def main():
                 serial.sendall(b"r1 echo 0 > /sys/firmware/acpi/hotplug/processor/enabled\n")
                 while not console.readline().startswith("@@r1 END 0"):
                     pass
-            qmp.execute("device_add", {"driver": "max-arm-cpu", "id": "vcpu3",
-                                       **virt_slot_props(qmp, 3)})
+            plugged = [2, 3] if bulk else [3]
+            for vcpu in plugged:
+                qmp.execute("device_add", {"driver": "max-arm-cpu", "id": "vcpu%d" % vcpu,
+                                           **virt_slot_props(qmp, vcpu)})
             qmp.events.clear()
             qmp.recorded("query-hotpluggable-cpus")
             qmp.recorded("query-cpus-fast")
-            qmp.recorded("device_del", {"id": "vcpu3"})
-            if refuse:
+            if bulk:
+                # libvirt unplugs the highest first, each after the last one's removal
+                for vcpu in reversed(plugged):
+                    qmp.recorded("device_del", {"id": "vcpu%d" % vcpu})
+                    last = qmp.wait_event(lambda e, v=vcpu: e["event"] == "DEVICE_DELETED"
+                                          and e["data"].get("device") == "vcpu%d" % v)
+                    qmp.record_events(last + 1)
+                qmp.recorded("query-hotpluggable-cpus")
+                qmp.recorded("query-cpus-fast")
+            elif refuse:
+                qmp.recorded("device_del", {"id": "vcpu3"})
                 last = qmp.wait_event(
                     lambda e: e["event"] == "ACPI_DEVICE_OST"
                     and e["data"]["info"].get("device") == "vcpu3"
@@ -70,6 +85,7 @@ def main():
                     and e["data"]["info"]["status"] not in (0, 0x84))
                 qmp.record_events(last + 1)
             else:
+                qmp.recorded("device_del", {"id": "vcpu3"})
                 last = qmp.wait_event(lambda e: e["event"] == "DEVICE_DELETED"
                                       and e["data"].get("device") == "vcpu3")
                 qmp.record_events(last + 1)
