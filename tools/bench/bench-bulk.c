@@ -2,9 +2,13 @@
  * vcpuhp-bench-bulk: growing a running VM by many vCPUs at once and shrinking it
  * back, as a user or an autoscaler does: `virsh setvcpus DOM N --live`
  * (virDomainSetVcpusFlags with VIR_DOMAIN_AFFECT_LIVE) from 2 vCPUs to N, then back
- * to 2, for each N of --sizes, on four systems, all under TCG:
- *   aarch64, libvirt  the virt machine of the QEMU of vmm/ (--arm-xml);
- *   x86_64, libvirt   a q35 guest of the same libvirt (--x86-xml), the baseline;
+ * to 2, for each N of --sizes, on five systems, all under TCG:
+ *   aarch64, libvirt  the virt machine of the QEMU of vmm/ (--arm-xml), run by the
+ *                     libvirt of --uri (the bench runs ours, src/hotplug_driver/);
+ *   aarch64, Debian's libvirt
+ *                     the same domain (--stock-arm-xml) run by the daemon of
+ *                     --stock-uri (Debian's): what the libvirt series changes;
+ *   x86_64, libvirt   a q35 guest of the --uri libvirt (--x86-xml), the baseline;
  *   aarch64, QMP      the same aarch64 guest started by the lab, and the same plan
  *                     sent to QEMU's monitor by this project's library (vh-resize.h):
  *                     per vCPU query-hotpluggable-cpus and device_add, or device_del
@@ -54,6 +58,7 @@
 
 typedef enum {
     SYSTEM_ARM,
+    SYSTEM_ARM_STOCK,
     SYSTEM_X86,
     SYSTEM_QMP,
     SYSTEM_X86_QMP,
@@ -62,6 +67,7 @@ typedef enum {
 
 static const char *const system_names[N_SYSTEMS] = {
     [SYSTEM_ARM] = "aarch64, libvirt",
+    [SYSTEM_ARM_STOCK] = "aarch64, Debian's libvirt",
     [SYSTEM_X86] = "x86_64, libvirt",
     [SYSTEM_QMP] = "aarch64, QMP",
     [SYSTEM_X86_QMP] = "x86_64, QMP",
@@ -92,10 +98,11 @@ typedef struct {
 
 typedef struct {
     const char *qemu, *qemu_x86, *lab;
-    char *xml[2];               /* [SYSTEM_ARM], [SYSTEM_X86]: the domains' XML */
-    const char *socket[2];      /* their serial ports' unix sockets */
+    char *xml[N_SYSTEMS];       /* the libvirt systems': the domains' XML */
+    const char *socket[N_SYSTEMS];  /* their serial ports' unix sockets */
     guint max;
-    virConnectPtr conn;
+    virConnectPtr conn;         /* --uri */
+    virConnectPtr stock_conn;   /* --stock-uri, SYSTEM_ARM_STOCK's */
 } Bench;
 
 /* A fresh guest of one system, and how to resize it. */
@@ -150,7 +157,8 @@ guest_start(Bench *b, System system, GError **error)
         g->vm = vh_lab_vm_boot(&config, BOOT_TIMEOUT_MS, error);
         return g->vm ? g_steal_pointer(&g) : NULL;
     }
-    g->dom = virDomainCreateXML(b->conn, b->xml[system], 0);
+    g->dom = virDomainCreateXML(system == SYSTEM_ARM_STOCK ? b->stock_conn : b->conn,
+                                b->xml[system], 0);
     if (!g->dom) {
         vh_libvirt_set_error(error, "virDomainCreateXML");
         return NULL;
@@ -331,10 +339,15 @@ markdown(const Cell *cells, GArray *sizes, guint rounds, const char *goals_md)
         }
     }
     g_string_append_printf(md, "\nlibvirt / QMP, 2 → %u (medians): aarch64 grow %.2f, "
-                           "shrink %.2f; x86_64 grow %.2f, shrink %.2f.\n",
+                           "shrink %.2f (Debian's libvirt: grow %.2f, shrink %.2f); "
+                           "x86_64 grow %.2f, shrink %.2f.\n",
                            g_array_index(sizes, guint, sizes->len - 1),
                            ratio(cells, sizes->len - 1, SYSTEM_ARM, SYSTEM_QMP, FIGURE_GROW),
                            ratio(cells, sizes->len - 1, SYSTEM_ARM, SYSTEM_QMP, FIGURE_SHRINK),
+                           ratio(cells, sizes->len - 1, SYSTEM_ARM_STOCK, SYSTEM_QMP,
+                                 FIGURE_GROW),
+                           ratio(cells, sizes->len - 1, SYSTEM_ARM_STOCK, SYSTEM_QMP,
+                                 FIGURE_SHRINK),
                            ratio(cells, sizes->len - 1, SYSTEM_X86, SYSTEM_X86_QMP, FIGURE_GROW),
                            ratio(cells, sizes->len - 1, SYSTEM_X86, SYSTEM_X86_QMP,
                                  FIGURE_SHRINK));
@@ -345,13 +358,20 @@ markdown(const Cell *cells, GArray *sizes, guint rounds, const char *goals_md)
 int
 main(int argc, char **argv)
 {
-    g_autofree char *uri = NULL, *qemu = NULL, *qemu_x86 = NULL, *lab = NULL;
+    g_autofree char *uri = NULL, *stock_uri = NULL, *qemu = NULL, *qemu_x86 = NULL;
+    g_autofree char *lab = NULL, *stock_arm_xml = NULL, *stock_arm_socket = NULL;
     g_autofree char *output_markdown = NULL;
     g_autofree char *arm_xml = NULL, *x86_xml = NULL, *arm_socket = NULL, *x86_socket = NULL;
     g_autofree char *sizes_list = g_strdup("8,16,32,64");
     int rounds = 3, max = 64;
     GOptionEntry entries[] = {
         { "uri", 0, 0, G_OPTION_ARG_STRING, &uri, "libvirt URI of the daemon that runs the domains", "URI" },
+        { "stock-uri", 0, 0, G_OPTION_ARG_STRING, &stock_uri,
+          "libvirt URI of Debian's daemon, for the same aarch64 domain", "URI" },
+        { "stock-arm-xml", 0, 0, G_OPTION_ARG_FILENAME, &stock_arm_xml,
+          "the aarch64 domain's XML for that daemon", "FILE" },
+        { "stock-arm-socket", 0, 0, G_OPTION_ARG_FILENAME, &stock_arm_socket,
+          "its serial port's socket", "PATH" },
         { "arm-xml", 0, 0, G_OPTION_ARG_FILENAME, &arm_xml,
           "the aarch64 domain's XML, with <vcpu current='2'>MAX</vcpu>", "FILE" },
         { "arm-socket", 0, 0, G_OPTION_ARG_FILENAME, &arm_socket,
@@ -383,9 +403,10 @@ main(int argc, char **argv)
                              entries, &argc, &argv))
         return 2;
     if (!uri || !arm_xml || !arm_socket || !x86_xml || !x86_socket || !qemu || !qemu_x86 ||
-        !lab) {
-        fprintf(stderr, "%s: --uri, --arm-xml, --arm-socket, --x86-xml, --x86-socket, --qemu, "
-                "--qemu-x86 and --lab are required\n", PROGRAM);
+        !lab || !stock_uri || !stock_arm_xml || !stock_arm_socket) {
+        fprintf(stderr, "%s: --uri, --arm-xml, --arm-socket, --x86-xml, --x86-socket, "
+                "--stock-uri, --stock-arm-xml, --stock-arm-socket, --qemu, --qemu-x86 and "
+                "--lab are required\n", PROGRAM);
         return 2;
     }
     if (rounds < 1 || max < 3 || max > 255) {
@@ -395,10 +416,11 @@ main(int argc, char **argv)
     }
     if (!(sizes = bench_parse_counts(sizes_list, 3, (guint)max, "sizes", &err)) ||
         !g_file_get_contents(arm_xml, &b.xml[SYSTEM_ARM], NULL, &err) ||
+        !g_file_get_contents(stock_arm_xml, &b.xml[SYSTEM_ARM_STOCK], NULL, &err) ||
         !g_file_get_contents(x86_xml, &b.xml[SYSTEM_X86], NULL, &err)) {
         fprintf(stderr, "%s: %s\n", PROGRAM, err->message);
-        g_free(b.xml[SYSTEM_ARM]);
-        g_free(b.xml[SYSTEM_X86]);
+        for (guint s = 0; s < N_SYSTEMS; s++)
+            g_free(b.xml[s]);
         return 2;
     }
     b.qemu = qemu;
@@ -406,6 +428,7 @@ main(int argc, char **argv)
     b.lab = lab;
     b.max = (guint)max;
     b.socket[SYSTEM_ARM] = arm_socket;
+    b.socket[SYSTEM_ARM_STOCK] = stock_arm_socket;
     b.socket[SYSTEM_X86] = x86_socket;
 
     goals_init(&goals);
@@ -416,7 +439,8 @@ main(int argc, char **argv)
             cells[c].samples[f] = g_array_new(FALSE, FALSE, sizeof(double));
     virSetErrorFunc(NULL, ignore_libvirt_error);
     b.conn = virConnectOpen(uri);
-    if (!b.conn) {
+    b.stock_conn = b.conn ? virConnectOpen(stock_uri) : NULL;
+    if (!b.conn || !b.stock_conn) {
         vh_libvirt_set_error(&err, "virConnectOpen");
         goto failed;
     }
@@ -448,9 +472,11 @@ out:
             g_array_unref(cells[c].samples[f]);
     g_free(cells);
     goals_clear(&goals);
+    if (b.stock_conn)
+        virConnectClose(b.stock_conn);
     if (b.conn)
         virConnectClose(b.conn);
-    g_free(b.xml[SYSTEM_ARM]);
-    g_free(b.xml[SYSTEM_X86]);
+    for (guint s = 0; s < N_SYSTEMS; s++)
+        g_free(b.xml[s]);
     return status;
 }

@@ -12,9 +12,10 @@
 #            (tools/bench/bench-scale.c; options after -- go to it, e.g.
 #            -- --slots 8,64 --rounds 1), the rows of plugs once with the vCPUs
 #            onlined and once left offline, each with an SVG plot drawn by gnuplot;
-#   bulk     virsh setvcpus from 2 to N and back through Debian's libvirt (a private
-#            session daemon) on aarch64 and on an x86_64 q35 guest, and the same plan
-#            through QEMU's monitor (tools/bench/bench-bulk.c; --bulk-rounds N,
+#   bulk     virsh setvcpus from 2 to N and back through our libvirt (a private
+#            session daemon of tools/upstream/build-libvirt.sh's build) on aarch64 and
+#            on an x86_64 q35 guest, through Debian's libvirt on aarch64, and the same
+#            plan through QEMU's monitor (tools/bench/bench-bulk.c; --bulk-rounds N,
 #            default 3; --bulk-sizes, default 8,16,32,64);
 #   migrate  live migration downtime and total time of the same aarch64 VM with 62
 #            empty slots, with 30 hot-added vCPUs (offline, then online), and with
@@ -239,12 +240,27 @@ run_bulk() {
     x86_ours=$(dirname "$QEMU_BINARY")/qemu-system-x86_64
     [ -x "$bench_bulk" ] || die "$bench_bulk was not built"
     [ -x "$x86_ours" ] || die "$x86_ours was not built"
+    # libvirt built from src/hotplug_driver/ (cached; built if missing)
+    local libvirt_build
+    # globals: the EXIT trap reads them
+    stock_dir= stock_pid= stock_socket=
+    libvirt_build=$("$VCPUHP_ROOT/tools/upstream/build-libvirt.sh")
     . "$VCPUHP_ROOT/tools/lib/libvirt-session.sh"
-    # Its own directory, which the daemon (as nobody) can reach: $tmp is root's alone.
+    # Two session daemons, each in its own directory, which the daemon (as nobody) can
+    # reach ($tmp is root's alone): Debian's libvirtd, what the series changes, and
+    # ours, which runs the other libvirt systems.
+    lv_init "$(mktemp -d /tmp/vcpuhp-bench-lv-stock-XXXXXX)" "$QEMU_BINARY" "$LAB_DIR" \
+        "$VCPUHP_BUILD/tools/lab/vcpuhp-lab"
+    stock_dir=$lv_dir
+    trap '(lv_init "$stock_dir" "$QEMU_BINARY" "$LAB_DIR" x; lv_pid=$stock_pid; lv_cleanup);
+          lv_cleanup; rm -rf "$tmp" "$report.tmp"' EXIT
+    lv_start_daemon || die "Debian's session libvirtd did not start (see $lv_dir/libvirtd.log)"
+    stock_pid=$lv_pid stock_socket=$lv_socket
+    lv_domain_xml "<vcpu placement='static' current='2'>$max</vcpu>" >"$tmp/arm-stock.xml"
     lv_init "$(mktemp -d /tmp/vcpuhp-bench-lv-XXXXXX)" "$QEMU_BINARY" "$LAB_DIR" \
         "$VCPUHP_BUILD/tools/lab/vcpuhp-lab"
-    trap 'lv_cleanup; rm -rf "$tmp" "$report.tmp"' EXIT
-    lv_start_daemon || die "the session libvirtd did not start (see $lv_dir/libvirtd.log)"
+    lv_use_libvirt_build "$libvirt_build"
+    lv_start_daemon || die "our session libvirtd did not start (see $lv_dir/libvirtd.log)"
     lv_domain_xml "<vcpu placement='static' current='2'>$max</vcpu>" >"$tmp/arm.xml"
     lv_domain_xml_x86 "<vcpu placement='static' current='2'>$max</vcpu>" "$x86_ours" >"$tmp/x86.xml"
 
@@ -253,6 +269,8 @@ run_bulk() {
     log "benchmarking bulk resize (virsh setvcpus) through libvirt and QMP: aarch64, x86_64"
     "$bench_bulk" --uri "qemu+unix:///session?socket=$lv_socket" --max "$max" \
         --arm-xml "$tmp/arm.xml" --arm-socket "$lv_dir/serial.sock" \
+        --stock-uri "qemu+unix:///session?socket=$stock_socket" \
+        --stock-arm-xml "$tmp/arm-stock.xml" --stock-arm-socket "$stock_dir/serial.sock" \
         --x86-xml "$tmp/x86.xml" --x86-socket "$lv_dir/serial-x86.sock" \
         --qemu "$QEMU_BINARY" --qemu-x86 "$x86_ours" --lab "$LAB_DIR" \
         --output-markdown "$table" ${bulk_args[@]+"${bulk_args[@]}"} || rc=$?
@@ -260,6 +278,7 @@ run_bulk() {
     [ $rc = 0 ] || status=3
     wall=$(($(date +%s) - start))
     load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+    (lv_init "$stock_dir" "$QEMU_BINARY" "$LAB_DIR" x; lv_pid=$stock_pid; lv_cleanup)
     lv_cleanup
     trap 'rm -rf "$tmp" "$report.tmp"' EXIT
     command="./tools/bench/run.sh --only bulk${bulk_args[*]:+ ${bulk_args[*]}}"
@@ -276,7 +295,9 @@ run_bulk() {
         echo "the largest step within 1.5x of the smallest)."
         echo
         machine_lines "$command" "$wall" "$load_before" "$load_after"
-        echo "- libvirt: Debian's libvirt $(libvirtd --version | sed 's/.* //'), a private"
+        echo "- libvirt: ours, $(basename "$(dirname "$(dirname "$libvirt_build")")") (libvirt"
+        echo "  with the series of \`src/hotplug_driver/\`, \`tools/upstream/build-libvirt.sh\`), and"
+        echo "  for the row \"Debian's libvirt\" Debian's $(libvirtd --version | sed 's/.* //'); each a private"
         echo "  session daemon (\`tools/lib/libvirt-session.sh\`), \`virDomainSetVcpusFlags(dom, N,"
         echo "  VIR_DOMAIN_AFFECT_LIVE)\` as \`virsh setvcpus DOM N --live\` calls it"
         echo "- aarch64: \`$QEMU_BINARY\`, virt, GICv3, UEFI, \`-cpu max\`; x86_64: \`$x86_ours\`"
@@ -286,18 +307,21 @@ run_bulk() {
         cat "$table"
         echo
         echo "How each figure is taken (tools/bench/bench-bulk.c, g_get_monotonic_time()), each"
-        echo "run on a fresh guest, the four systems in turn:"
+        echo "run on a fresh guest, the five systems in turn:"
         echo
         echo "- **grow**: the call from 2 to N returns. libvirt returns once QEMU has every"
-        echo "  new vCPU (per vCPU: device_add, then query-hotpluggable-cpus and"
-        echo "  query-cpus-fast); the QMP plan (\`vh-resize.h\`) sends query-hotpluggable-cpus"
+        echo "  new vCPU: Debian's libvirt sends per vCPU device_add, then"
+        echo "  query-hotpluggable-cpus and query-cpus-fast, and saves the domain's status;"
+        echo "  ours (libvirt series 0014) sends every device_add, then the two queries and"
+        echo "  the save once. The QMP plan (\`vh-resize.h\`) sends query-hotpluggable-cpus"
         echo "  and device_add per vCPU, on the same two guests started by the lab."
         echo "- **grow, guest**: from the same start until the guest shows the last new vCPU"
         echo "  (\`enabled\` on aarch64, \`present\` on x86_64) and then all of them; the vCPUs"
         echo "  stay offline, as after \`virsh setvcpus\` without a guest agent."
         echo "- **shrink**: the call back to 2 returns. Both libvirt and the QMP plan send"
         echo "  device_del and wait for its DEVICE_DELETED vCPU by vCPU, so the guest has"
-        echo "  ejected them all."
+        echo "  ejected them all (Debian's libvirt queries and saves after each one, ours"
+        echo "  once at the end)."
         echo "- x86_64 runs the x86_64 QEMU of the same build: Debian's QEMU 10.0 sends no"
         echo "  DEVICE_DELETED for an unplugged TCG vCPU (vmm 0003 fixes it), and libvirt then"
         echo "  fails each vCPU's unplug after 5 s ("vcpu unplug request timed out")."
