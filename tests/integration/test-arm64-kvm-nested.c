@@ -1,28 +1,14 @@
 /*
- * vCPU hotplug under KVM, on a nested ARM KVM host: this x86_64 machine has no ARM
- * hardware, so an arm64 L1 guest runs under TCG with EL2 (virt,virtualization=on)
- * and has /dev/kvm; inside it, the arm64 build of our QEMU (KVM only, cross-compiled
- * by tools/upstream/build-qemu-arm64.sh) boots the lab's L2 guest with -accel kvm.
- *
- * The host reaches each L2 QEMU's monitor and serial console through virtio-serial
- * ports of L1: L1's QEMU exposes each port as a unix socket here, and the L2 QEMU
- * opens the port's device (/dev/vportNpM) in L1 as a serial chardev. So the test
- * drives L2 exactly like the TCG tests drive their guests (QMP + guest-init.sh).
+ * vCPU hotplug under KVM, on the nested ARM KVM lab (vh-nested.h): L2 guests run
+ * with -accel kvm in an arm64 L1 guest that runs under TCG with EL2, and the test
+ * drives each L2 QEMU exactly like the TCG tests drive their guests (QMP +
+ * guest-init.sh).
  *
  * One L1 boot serves every case; each case starts its own L2 QEMUs and stops them.
  */
 #include "lab-test.h"
 #include "psci-probe.h"
-
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-/* Everything is slower two levels down: L2's vCPUs are KVM vCPUs of a TCG guest. */
-#define L1_BOOT_TIMEOUT_MS 180000
-#define L2_BOOT_TIMEOUT_MS 240000
-#define L2_QMP_TIMEOUT_MS 60000
-#define L2_CMD_TIMEOUT_MS 60000
+#include "vh-nested.h"
 
 /* Cycles of one slot in plug-unplug-replug: each one reuses the parked KVM vCPU */
 #define REPLUG_CYCLES 10
@@ -30,243 +16,87 @@
  * them (the soak of tools/reliability/soak.sh) */
 #define LOAD_CYCLES 30
 
-/* The virtio-serial ports of L1: a monitor and a console for each of two L2 QEMUs. */
-enum { PORT_A_QMP, PORT_A_SERIAL, PORT_B_QMP, PORT_B_SERIAL, N_PORTS };
-static const char *const port_names[N_PORTS] = { "a-qmp", "a-serial", "b-qmp", "b-serial" };
+/* The lab: one L1 boot serves every case. */
+static VhNested *nested;
 
-typedef struct {
-    VhLabVm *l1;
-    char *dir;                  /* the ports' unix sockets */
-    int console_fd;             /* L1's command channel (hvc0) */
-    int port_fd[N_PORTS];       /* connected to L1's QEMU */
-    char *port_dev[N_PORTS];    /* the port's device in L1 */
-} Nested;
-
-static Nested nested;
-
-/* An L2 QEMU inside L1, on the ports of pair @first_port. */
-typedef struct {
-    const char *name;           /* "a" or "b": its pid and log files in L1's /tmp */
-    VhQmp *qmp;
-    VhGuest *guest;             /* NULL for the PSCI probe */
-    VhLineReader *console;      /* the raw console, for the PSCI probe */
-    int serial_fd;
-} L2;
+typedef VhNestedL2 L2;
 
 static char *
 l1_run_ok(const char *command)
 {
     g_autoptr(GError) err = NULL;
-    char *out = vh_guest_run_ok(nested.l1->guest, command, L2_CMD_TIMEOUT_MS, &err);
+    char *out = vh_guest_run_ok(nested->l1->guest, command, VH_NESTED_CMD_TIMEOUT_MS, &err);
 
     g_assert_no_error(err);
     return out;
-}
-
-static int
-connect_unix(const char *path)
-{
-    struct sockaddr_un addr = { .sun_family = AF_UNIX };
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-    g_assert_cmpint(fd, >=, 0);
-    g_assert_cmpuint(strlen(path), <, sizeof(addr.sun_path));
-    strcpy(addr.sun_path, path);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0)
-        g_error("cannot connect to L1's port socket %s: %s", path, g_strerror(errno));
-    return fd;
 }
 
 static void
 l1_boot(void)
 {
     g_autoptr(GError) err = NULL;
-    g_autoptr(GStrvBuilder) extra = g_strv_builder_new();
-    g_auto(GStrv) args = NULL;
-    g_autoptr(JsonNode) cont = NULL;
-    g_autofree char *console_sock = NULL, *console_chardev = NULL;
-    g_autofree char *kvm = NULL;
-    g_autofree char *kernel = g_build_filename(lab_env("VCPUHP_LAB"), "arm64", "vmlinuz", NULL);
-    g_autofree char *initrd = g_build_filename(lab_env("VCPUHP_NESTED"), "l1-initrd.img", NULL);
-    /* EL2 for L1, so that its kernel initialises KVM (VHE); device tree, no firmware:
-     * L1 needs no ACPI, and UEFI would only add seconds under TCG. */
-    g_strv_builder_add_many(extra, "-nodefaults", "-no-user-config", "-display", "none",
-                            "-M", "virt,virtualization=on,gic-version=3", "-cpu", "max",
-                            "-accel", "tcg,thread=multi", "-smp", "2", "-m", "3072",
-                            "-kernel", kernel, "-initrd", initrd, "-append",
-                            "console=ttyAMA0 loglevel=1 vcpuhp.tty=hvc0",
-                            "-device", "virtio-serial-pci,id=ports", "-S", NULL);
-    nested.dir = g_dir_make_tmp("vcpuhp-nested-XXXXXX", &err);
+    VhNestedConfig config = {
+        .qemu_binary = lab_env("VCPUHP_QEMU"), .lab_dir = lab_env("VCPUHP_LAB"),
+        .nested_dir = lab_env("VCPUHP_NESTED"),
+    };
+
+    nested = vh_nested_boot(&config, &err);
     g_assert_no_error(err);
-    /*
-     * L1's command channel is a virtio console (hvc0), not its PL011: under this
-     * load the emulated UART once lost the start of a long command line, and
-     * virtio ports are flow-controlled end to end.
-     */
-    console_sock = g_strdup_printf("%s/l1-console.sock", nested.dir);
-    console_chardev = g_strdup_printf("socket,id=l1-console,path=%s,server=on,wait=off",
-                                      console_sock);
-    g_strv_builder_add_many(extra, "-chardev", console_chardev, "-device",
-                            "virtconsole,bus=ports.0,chardev=l1-console", NULL);
-    for (int i = 0; i < N_PORTS; i++) {
-        g_autofree char *sock = g_strdup_printf("%s/%s.sock", nested.dir, port_names[i]);
-
-        g_autofree char *chardev = g_strdup_printf("socket,id=%s,path=%s,server=on,wait=off",
-                                                   port_names[i], sock);
-        g_autofree char *port = g_strdup_printf("virtserialport,bus=ports.0,chardev=%s,"
-                                                "name=vcpuhp.%s", port_names[i], port_names[i]);
-
-        g_strv_builder_add_many(extra, "-chardev", chardev, "-device", port, NULL);
-    }
-    args = g_strv_builder_end(extra);
-    nested.l1 = g_new0(VhLabVm, 1);
-    nested.l1->qemu = vh_qemu_launch(lab_env("VCPUHP_QEMU"), (const char *const *)args,
-                                     L1_BOOT_TIMEOUT_MS, &err);
-    g_assert_no_error(err);
-    /* Every port is connected before L1 runs (-S), so nothing written to one is lost. */
-    nested.console_fd = connect_unix(console_sock);
-    for (int i = 0; i < N_PORTS; i++) {
-        g_autofree char *sock = g_strdup_printf("%s/%s.sock", nested.dir, port_names[i]);
-
-        nested.port_fd[i] = connect_unix(sock);
-    }
-    cont = vh_qmp_execute_json(vh_qemu_qmp(nested.l1->qemu), "cont", NULL, 10000, &err);
-    g_assert_no_error(err);
-    nested.l1->guest = vh_guest_new(nested.console_fd);
-    if (!vh_guest_wait_ready(nested.l1->guest, L1_BOOT_TIMEOUT_MS, &err))
-        g_error("L1 did not boot: %s; console: %s", err->message,
-                vh_guest_console_tail(nested.l1->guest));
-    nested.l1->boot_seconds = (g_get_monotonic_time() -
-                               vh_qemu_spawn_time(nested.l1->qemu)) / 1e6;
-    g_test_message("L1 (arm64 under TCG with EL2) booted in %.1f s", nested.l1->boot_seconds);
-
-    for (int i = 0; i < N_PORTS; i++) {
-        g_autofree char *cmd = g_strdup_printf(
-            "for p in /sys/class/virtio-ports/*; do if [ \"$(cat $p/name 2>/dev/null)\" = vcpuhp.%s ]; then"
-            " echo /dev/${p##*/}; fi; done", port_names[i]);
-
-        nested.port_dev[i] = l1_run_ok(cmd);
-        if (!g_str_has_prefix(nested.port_dev[i], "/dev/vport"))
-            g_error("no virtio port vcpuhp.%s in L1: \"%s\"", port_names[i], nested.port_dev[i]);
-    }
-    kvm = l1_run_ok("ls /dev/kvm && dmesg | grep -o 'VHE mode initialized successfully'");
-    g_assert_cmpstr(kvm, ==, "/dev/kvm\nVHE mode initialized successfully");
-}
-
-/*
- * Starts an L2 QEMU in L1 on the port pair @qmp_port/@qmp_port + 1 with -accel kvm
- * (unless @args has an -accel of its own), -cpu host and @args (machine options,
- * -smp, firmware, kernel...), and negotiates QMP with it.
- */
-static L2 *
-l2_start_binary(const char *binary, const char *name, int qmp_port, const char *args)
-{
-    g_autoptr(GError) err = NULL;
-    g_autofree char *cmd = g_strdup_printf(
-        "%s %s -cpu host -m 256 -nodefaults -display none"
-        " -chardev serial,id=qmp,path=%s -mon chardev=qmp,mode=control"
-        " -chardev serial,id=con,path=%s -serial chardev:con %s -pidfile /tmp/%s.pid"
-        " </dev/null >/tmp/%s.log 2>&1 &", binary,
-        strstr(args, "-accel ") ? "" : "-accel kvm", nested.port_dev[qmp_port],
-        nested.port_dev[qmp_port + 1], args, name, name);
-    g_autofree char *started = l1_run_ok(cmd);
-    L2 *l2 = g_new0(L2, 1);
-
-    l2->name = name;
-    l2->serial_fd = nested.port_fd[qmp_port + 1];
-    l2->qmp = vh_qmp_new(nested.port_fd[qmp_port]);
-    if (!vh_qmp_handshake(l2->qmp, L2_QMP_TIMEOUT_MS, &err)) {
-        g_autofree char *log_cmd = g_strdup_printf("cat /tmp/%s.log", name);
-        g_autofree char *log = l1_run_ok(log_cmd);
-
-        g_error("L2 QEMU %s did not answer on its monitor (%s); its log in L1: %s", name,
-                err->message, log);
-    }
-    return l2;
+    g_test_message("L1 (arm64 under TCG with EL2) booted in %.1f s", nested->l1->boot_seconds);
 }
 
 /* Our QEMU (the arm64 build of the series) in L1 */
-#define OURS "/usr/bin/qemu-system-aarch64"
+#define OURS VH_NESTED_L1_QEMU
 /* Debian's unpatched arm64 build of the same version (tools/setup/stock-qemu.sh) */
 #define STOCK "/stock/qemu-system-aarch64"
 
+/* vh_nested_l2_start() with our QEMU; fails the test on error. */
 static L2 *
-l2_start(const char *name, int qmp_port, const char *args)
-{
-    return l2_start_binary(OURS, name, qmp_port, args);
-}
-
-/*
- * Boots the lab's L2 guest (UEFI + ACPI) to its command channel, with -M @machine
- * (virt,gic-version=3 when NULL).
- */
-static L2 *
-l2_boot_binary(const char *binary, const char *name, int qmp_port, const char *machine,
-               const char *smp, const char *more_args)
+l2_start(VhNestedPair pair, const char *args)
 {
     g_autoptr(GError) err = NULL;
-    gint64 start = g_get_monotonic_time();
-    g_autofree char *args = g_strdup_printf(
-        "-M %s -smp %s -bios /l2/QEMU_EFI.fd -kernel /l2/vmlinuz"
-        " -initrd /l2/initrd.img -append 'console=ttyAMA0 loglevel=1 acpi=force"
-        " vcpuhp.tty=ttyAMA0' %s", machine ? machine : "virt,gic-version=3", smp,
-        more_args ? more_args : "");
-    L2 *l2 = l2_start_binary(binary, name, qmp_port, args);
+    L2 *l2 = vh_nested_l2_start(nested, pair, OURS, args, &err);
 
-    l2->guest = vh_guest_new(l2->serial_fd);
-    if (!more_args || !strstr(more_args, "-incoming")) {
-        if (!vh_guest_wait_ready(l2->guest, L2_BOOT_TIMEOUT_MS, &err))
-            g_error("L2 guest %s did not boot: %s; console: %s", name, err->message,
-                    vh_guest_console_tail(l2->guest));
-        g_test_message("L2 guest %s (%s -accel kvm -smp %s) booted in %.1f s", name,
-                       binary, smp, (g_get_monotonic_time() - start) / 1e6);
-    }
+    g_assert_no_error(err);
+    return l2;
+}
+
+/* vh_nested_l2_boot(); fails the test on error. */
+static L2 *
+l2_boot_binary(const char *binary, VhNestedPair pair, const char *machine, const char *smp,
+               const char *more_args)
+{
+    g_autoptr(GError) err = NULL;
+    L2 *l2 = vh_nested_l2_boot(nested, pair, binary, machine, smp, more_args, &err);
+
+    g_assert_no_error(err);
+    if (l2->boot_seconds > 0)
+        g_test_message("L2 guest %s (%s -accel kvm -smp %s) booted in %.1f s", l2->name,
+                       binary, smp, l2->boot_seconds);
     return l2;
 }
 
 static L2 *
-l2_boot(const char *name, int qmp_port, const char *smp, const char *more_args)
+l2_boot(VhNestedPair pair, const char *smp, const char *more_args)
 {
-    return l2_boot_binary(OURS, name, qmp_port, NULL, smp, more_args);
+    return l2_boot_binary(OURS, pair, NULL, smp, more_args);
 }
 
-static void
-l2_free(L2 *l2)
-{
-    vh_qmp_free(l2->qmp);
-    vh_guest_free(l2->guest);
-    vh_line_reader_free(l2->console);
-    g_free(l2);
-}
-
-/*
- * Quits the L2 QEMU and waits until its process has exited. Its pid is read first:
- * QEMU removes its pidfile as it exits. An exited QEMU can stay a zombie for a
- * while: its parent is L1's init shell, which reaps only when it next waits for a
- * command of its own (and this loop runs inside such a command).
- */
 static void
 l2_stop(L2 *l2)
 {
     g_autoptr(GError) err = NULL;
-    g_autofree char *pid_cmd = g_strdup_printf("cat /tmp/%s.pid", l2->name);
-    g_autofree char *pid = l1_run_ok(pid_cmd);
-    g_autoptr(JsonNode) ret = vh_qmp_execute_json(l2->qmp, "quit", NULL, L2_QMP_TIMEOUT_MS, &err);
-    g_autofree char *cmd = g_strdup_printf(
-        "i=0; while read -r _ _ st _ < /proc/%s/stat && [ \"$st\" != Z ]; do"
-        " [ $i -lt 3000 ] || exit 1; usleep 10000; i=$((i + 1)); done 2>/dev/null", pid);
-    g_autofree char *out = NULL;
 
+    vh_nested_l2_stop(nested, l2, &err);
     g_assert_no_error(err);
-    out = l1_run_ok(cmd);
-    l2_free(l2);
 }
 
 static JsonNode *
 l2_qmp_ok(L2 *l2, const char *command, const char *args_json)
 {
     g_autoptr(GError) err = NULL;
-    JsonNode *ret = vh_qmp_execute_json(l2->qmp, command, args_json, L2_QMP_TIMEOUT_MS, &err);
+    JsonNode *ret = vh_qmp_execute_json(l2->qmp, command, args_json, VH_NESTED_QMP_TIMEOUT_MS,
+                                        &err);
 
     g_assert_no_error(err);
     return ret;
@@ -276,7 +106,7 @@ static char *
 l2_run_ok(L2 *l2, const char *command)
 {
     g_autoptr(GError) err = NULL;
-    char *out = vh_guest_run_ok(l2->guest, command, L2_CMD_TIMEOUT_MS, &err);
+    char *out = vh_guest_run_ok(l2->guest, command, VH_NESTED_CMD_TIMEOUT_MS, &err);
 
     g_assert_no_error(err);
     return out;
@@ -311,7 +141,7 @@ l2_plug_and_online(L2 *l2, guint core)
     g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(l2->guest, "enabled");
     g_autofree char *id = g_strdup_printf("vcpu%u", core);
     gpointer guest_and_cpu[2];
-    VhCpuCycle cycle = lab_pinned_cycle(l2->guest, "core-id", core, id, L2_CMD_TIMEOUT_MS,
+    VhCpuCycle cycle = lab_pinned_cycle(l2->guest, "core-id", core, id, VH_NESTED_CMD_TIMEOUT_MS,
                                         guest_and_cpu);
 
     if (!vh_cpu_bring_up(l2->qmp, guest_cpus, &cycle, NULL, &err))
@@ -327,10 +157,10 @@ l2_offline_and_unplug(L2 *l2, guint core)
     g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(l2->guest, "enabled");
     g_autofree char *id = g_strdup_printf("vcpu%u", core);
     gpointer guest_and_cpu[2];
-    VhCpuCycle cycle = lab_pinned_cycle(l2->guest, "core-id", core, id, L2_CMD_TIMEOUT_MS,
+    VhCpuCycle cycle = lab_pinned_cycle(l2->guest, "core-id", core, id, VH_NESTED_CMD_TIMEOUT_MS,
                                         guest_and_cpu);
 
-    if (!vh_guest_cpus_set_online(guest_cpus, core, FALSE, L2_CMD_TIMEOUT_MS, &err) ||
+    if (!vh_guest_cpus_set_online(guest_cpus, core, FALSE, VH_NESTED_CMD_TIMEOUT_MS, &err) ||
         !vh_cpu_take_down(l2->qmp, guest_cpus, &cycle, NULL, &err))
         g_error("%s", err->message);
 }
@@ -338,7 +168,7 @@ l2_offline_and_unplug(L2 *l2, guint core)
 static void
 test_l2_boots_with_kvm(void)
 {
-    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    L2 *l2 = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=6", NULL);
     g_autoptr(JsonNode) kvm = l2_qmp_ok(l2, "query-kvm", NULL);
     g_autoptr(JsonNode) slots = l2_qmp_ok(l2, "query-hotpluggable-cpus", NULL);
     g_autoptr(JsonNode) fast = l2_qmp_ok(l2, "query-cpus-fast", NULL);
@@ -402,13 +232,13 @@ l2_own_rss_kib(L2 *l2)
 static void
 test_64_slots(void)
 {
-    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=2", NULL);
+    L2 *l2 = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=2", NULL);
     guint64 rss_none = l2_own_rss_kib(l2), rss_64;
     g_autoptr(JsonNode) slots = NULL;
     g_autofree char *fds = NULL;
 
     l2_stop(l2);
-    l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=64", NULL);
+    l2 = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=64", NULL);
     rss_64 = l2_own_rss_kib(l2);
     g_test_message("L2 QEMU's RSS without the guest's RAM: %.1f MiB with -smp"
                    " cpus=2,maxcpus=2, %.1f MiB with maxcpus=64: %.1f KiB per parked vCPU",
@@ -429,7 +259,7 @@ test_64_slots(void)
 static void
 test_plug_unplug_replug(void)
 {
-    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    L2 *l2 = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=6", NULL);
     g_autoptr(JsonNode) fast = NULL;
     g_autofree char *fds_before = NULL, *fds_after = NULL;
     gint64 start;
@@ -480,7 +310,7 @@ l2_qemu_figures(L2 *l2)
         g_error("no thread and fd counts of L2's QEMU from L1: \"%s\"", out);
     f.rss_kib = lab_status_rss_kib(end);
     f.guest_ram_rss_kib = lab_smaps_rss_of_size_kib(end, lab_qmp_ram_kib(l2->qmp,
-                                                                         L2_QMP_TIMEOUT_MS));
+                                                                         VH_NESTED_QMP_TIMEOUT_MS));
     return f;
 }
 
@@ -494,7 +324,7 @@ l2_qemu_figures(L2 *l2)
 static void
 test_eject_under_load(void)
 {
-    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=4", NULL);
+    L2 *l2 = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=4", NULL);
     g_autofree char *started = l2_run_ok(l2, "churn 0 1 && echo started");
     const guint cycles = lab_cycles("VCPUHP_NESTED_LOAD_CYCLES", LOAD_CYCLES);
     LabQemuFigures qemu_before, qemu_after;
@@ -541,7 +371,7 @@ static void
 test_reset_and_stop_after_unplug(void)
 {
     g_autoptr(GError) err = NULL;
-    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    L2 *l2 = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=6", NULL);
     g_autoptr(JsonNode) reset = NULL;
     g_autoptr(JsonNode) stop = NULL;
     g_autoptr(JsonNode) cont = NULL;
@@ -556,7 +386,7 @@ test_reset_and_stop_after_unplug(void)
     g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
 
     reset = l2_qmp_ok(l2, "system_reset", NULL);
-    if (!vh_guest_wait_ready(l2->guest, L2_BOOT_TIMEOUT_MS, &err))
+    if (!vh_guest_wait_ready(l2->guest, VH_NESTED_L2_BOOT_TIMEOUT_MS, &err))
         g_error("L2 guest did not come back after system_reset: %s; console: %s",
                 err->message, vh_guest_console_tail(l2->guest));
     l2_assert_mask(l2, "enabled", "0-1,3");
@@ -573,7 +403,7 @@ test_reset_and_stop_after_unplug(void)
 static void
 test_bad_input(void)
 {
-    L2 *l2 = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    L2 *l2 = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=6", NULL);
     static const struct { const char *args; const char *error; } cases[] = {
         { "{\"driver\": \"host-arm-cpu\", \"id\": \"vcpu2\", \"socket-id\": 0,"
           " \"cluster-id\": 0, \"core-id\": 2, \"thread-id\": 0, \"pmu\": false}",
@@ -617,7 +447,7 @@ test_bad_input(void)
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         g_autoptr(GError) err = NULL;
         g_autoptr(JsonNode) ret = vh_qmp_execute_json(l2->qmp, "device_add", cases[i].args,
-                                                      L2_QMP_TIMEOUT_MS, &err);
+                                                      VH_NESTED_QMP_TIMEOUT_MS, &err);
 
         g_assert_null(ret);
         g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
@@ -637,7 +467,7 @@ test_bad_input(void)
         if (!path)
             continue;
         args = g_strdup_printf("{\"id\": \"%s\"}", path);
-        ret = vh_qmp_execute_json(l2->qmp, "device_del", args, L2_QMP_TIMEOUT_MS, &err);
+        ret = vh_qmp_execute_json(l2->qmp, "device_del", args, VH_NESTED_QMP_TIMEOUT_MS, &err);
         g_assert_null(ret);
         g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
         g_assert_nonnull(strstr(err->message, "cannot be unplugged"));
@@ -657,7 +487,7 @@ test_bad_input(void)
     g_assert_cmpstr(off, ==, "0");
     del = l2_qmp_ok(l2, "device_del", "{\"id\": \"vcpu2\"}");
     refused = vh_qmp_wait_event(l2->qmp, "DEVICE_UNPLUG_GUEST_ERROR", vh_qmp_match_device,
-                                (gpointer)"vcpu2", L2_QMP_TIMEOUT_MS, &eject_err);
+                                (gpointer)"vcpu2", VH_NESTED_QMP_TIMEOUT_MS, &eject_err);
     g_assert_no_error(eject_err);
     l2_assert_mask(l2, "enabled", "0-2");
     l2_assert_work_on(l2, 2);
@@ -692,24 +522,25 @@ test_psci_cpu_on_denied(void)
     b64 = g_base64_encode((const guchar *)probe, len);
     cmd = g_strdup_printf("echo %s | base64 -d > /tmp/psci-probe.bin", b64);
     out = l1_run_ok(cmd);
-    l2 = l2_start("a", PORT_A_QMP, "-M virt,gic-version=3 -smp cpus=2,maxcpus=4"
+    l2 = l2_start(VH_NESTED_PAIR_A, "-M virt,gic-version=3 -smp cpus=2,maxcpus=4"
                   " -bios /tmp/psci-probe.bin");
     l2->console = vh_line_reader_new(l2->serial_fd);
     /* skipping what an earlier L2 on this port left unread */
-    psci_probe_wait_ready(l2->console, L2_BOOT_TIMEOUT_MS);
+    psci_probe_wait_ready(l2->console, VH_NESTED_L2_BOOT_TIMEOUT_MS);
     /* KVM answers PSCI_VERSION itself: the same version as QEMU's under TCG */
-    g_assert_cmpint(psci_probe_version(l2->console, l2->serial_fd, L2_CMD_TIMEOUT_MS), ==,
+    g_assert_cmpint(psci_probe_version(l2->console, l2->serial_fd, VH_NESTED_CMD_TIMEOUT_MS), ==,
                     PSCI_VERSION_1_1);
     for (guint i = 0; i < G_N_ELEMENTS(steps); i++) {
         if (i == 6) {
-            g_assert_true(vh_cpu_plug(l2->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
+            g_assert_true(vh_cpu_plug(l2->qmp, "core-id", 2, "vcpu2", VH_NESTED_QMP_TIMEOUT_MS,
+                                      &err));
             g_assert_no_error(err);
         }
         g_assert_cmpint(steps[i].call == 'c' ?
                         psci_probe_cpu_on(l2->console, l2->serial_fd, steps[i].aff0,
-                                          L2_CMD_TIMEOUT_MS) :
+                                          VH_NESTED_CMD_TIMEOUT_MS) :
                         psci_probe_affinity_info(l2->console, l2->serial_fd, steps[i].aff0,
-                                                 L2_CMD_TIMEOUT_MS), ==, steps[i].expected);
+                                                 VH_NESTED_CMD_TIMEOUT_MS), ==, steps[i].expected);
     }
     l2_stop(l2);
 }
@@ -775,9 +606,9 @@ test_compat_with_stock(void)
 
     /* ACPI as the guest reads it, and stock -> ours, on the released type that
      * libvirt starts <vcpu current='2'>4</vcpu> with. */
-    stock = l2_boot_binary(STOCK, "a", PORT_A_QMP, RELEASED, "cpus=2,maxcpus=4", NULL);
+    stock = l2_boot_binary(STOCK, VH_NESTED_PAIR_A, RELEASED, "cpus=2,maxcpus=4", NULL);
     stock_acpi = l2_acpi_digests(stock);
-    dst = l2_boot_binary(OURS, "b", PORT_B_QMP, RELEASED, "cpus=2,maxcpus=4",
+    dst = l2_boot_binary(OURS, VH_NESTED_PAIR_B, RELEASED, "cpus=2,maxcpus=4",
                          "-incoming defer");
     l2_migrate(stock, dst);
     l2_stop(stock);
@@ -786,12 +617,12 @@ test_compat_with_stock(void)
     l2_stop(dst);
 
     /* ours -> stock */
-    ours = l2_boot_binary(OURS, "a", PORT_A_QMP, RELEASED, "cpus=2,maxcpus=4", NULL);
+    ours = l2_boot_binary(OURS, VH_NESTED_PAIR_A, RELEASED, "cpus=2,maxcpus=4", NULL);
     ours_acpi = l2_acpi_digests(ours);
     g_assert_cmpstr(ours_acpi, ==, stock_acpi);
     g_test_message("ACPI tables under KVM with -M " RELEASED " -smp cpus=2,maxcpus=4:"
                    " identical");
-    dst = l2_boot_binary(STOCK, "b", PORT_B_QMP, RELEASED, "cpus=2,maxcpus=4",
+    dst = l2_boot_binary(STOCK, VH_NESTED_PAIR_B, RELEASED, "cpus=2,maxcpus=4",
                          "-incoming defer");
     l2_migrate(ours, dst);
     l2_stop(ours);
@@ -813,8 +644,8 @@ test_compat_with_stock(void)
 static void
 test_host_without_smccc_filter(void)
 {
-    L2 *can = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=4", NULL);
-    L2 *cannot = l2_boot("b", PORT_B_QMP, "cpus=2,maxcpus=4", NO_FILTER);
+    L2 *can = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=4", NULL);
+    L2 *cannot = l2_boot(VH_NESTED_PAIR_B, "cpus=2,maxcpus=4", NO_FILTER);
     g_autofree char *can_acpi = l2_acpi_digests(can);
     g_autofree char *cannot_acpi = l2_acpi_digests(cannot);
     g_autofree char *log = NULL;
@@ -828,7 +659,7 @@ test_host_without_smccc_filter(void)
     l2_assert_mask(cannot, "enabled", "0-1");
     log = l1_run_ok("cat /tmp/b.log");
     g_assert_nonnull(strstr(log, "vCPU hotplug is not available on this host"));
-    g_assert_false(vh_cpu_plug(cannot->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
+    g_assert_false(vh_cpu_plug(cannot->qmp, "core-id", 2, "vcpu2", VH_NESTED_QMP_TIMEOUT_MS, &err));
     g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
     g_assert_nonnull(strstr(err->message, "not available on this host: the host kernel"
                             " cannot forward PSCI calls"));
@@ -839,8 +670,8 @@ test_host_without_smccc_filter(void)
     /* A VM with a hot-added vCPU, to such a host: libvirt's device_add of the
      * plugged vCPU is refused; a stream sent anyway is refused too. */
     l2_plug_and_online(can, 2);
-    cannot = l2_boot("b", PORT_B_QMP, "cpus=2,maxcpus=4", NO_FILTER " -incoming defer");
-    g_assert_false(vh_cpu_plug(cannot->qmp, "core-id", 2, "vcpu2", L2_QMP_TIMEOUT_MS, &err));
+    cannot = l2_boot(VH_NESTED_PAIR_B, "cpus=2,maxcpus=4", NO_FILTER " -incoming defer");
+    g_assert_false(vh_cpu_plug(cannot->qmp, "core-id", 2, "vcpu2", VH_NESTED_QMP_TIMEOUT_MS, &err));
     g_assert_error(err, VH_ERROR, VH_ERROR_COMMAND);
     g_clear_error(&err);
     /* With a return path the source learns that the destination refused. */
@@ -852,13 +683,13 @@ test_host_without_smccc_filter(void)
     migrate = vh_qmp_execute_json(can->qmp, "migrate-set-capabilities",
                                   "{\"capabilities\": [{\"capability\": \"events\","
                                   " \"state\": true}, {\"capability\": \"return-path\","
-                                  " \"state\": true}]}", L2_QMP_TIMEOUT_MS, &err);
+                                  " \"state\": true}]}", VH_NESTED_QMP_TIMEOUT_MS, &err);
     g_assert_no_error(err);
     json_node_unref(migrate);
     vh_qmp_clear_events(can->qmp);
     migrate = vh_qmp_execute_json(can->qmp, "migrate",
                                   "{\"uri\": \"unix:/tmp/l2-migration.sock\"}",
-                                  L2_QMP_TIMEOUT_MS, &err);
+                                  VH_NESTED_QMP_TIMEOUT_MS, &err);
     g_assert_no_error(err);
     failed = vh_qmp_wait_event(can->qmp, "MIGRATION", lab_migration_finished, NULL,
                                300000, &err);
@@ -866,7 +697,7 @@ test_host_without_smccc_filter(void)
     g_assert_cmpstr(vh_json_string(vh_json_object(failed, "data"), "status"), ==, "failed");
     /* The source goes on (it restarts its vCPUs after the failure), with its hot-added
      * vCPU working. */
-    resumed = vh_qmp_wait_event(can->qmp, "RESUME", NULL, NULL, L2_QMP_TIMEOUT_MS, &err);
+    resumed = vh_qmp_wait_event(can->qmp, "RESUME", NULL, NULL, VH_NESTED_QMP_TIMEOUT_MS, &err);
     g_assert_no_error(err);
     status = l2_qmp_ok(can, "query-status", NULL);
     g_assert_cmpstr(vh_json_string(json_node_get_object(status), "status"), ==, "running");
@@ -875,7 +706,7 @@ test_host_without_smccc_filter(void)
     l2_stop(can);
     /* The destination ends itself when its incoming migration fails. */
     g_free(l1_run_ok("p=$(cat /tmp/b.pid 2>/dev/null) && kill -9 $p 2>/dev/null; :"));
-    l2_free(cannot);
+    vh_nested_l2_free(cannot);
 }
 
 /*
@@ -886,14 +717,14 @@ test_host_without_smccc_filter(void)
 static void
 test_migration_keeps_plugged_set(void)
 {
-    L2 *src = l2_boot("a", PORT_A_QMP, "cpus=2,maxcpus=6", NULL);
+    L2 *src = l2_boot(VH_NESTED_PAIR_A, "cpus=2,maxcpus=6", NULL);
     L2 *dst;
     g_autoptr(GError) err = NULL;
     g_autoptr(JsonNode) fast = NULL;
 
     l2_plug_and_online(src, 3);
-    dst = l2_boot("b", PORT_B_QMP, "cpus=2,maxcpus=6", "-incoming defer");
-    g_assert_true(vh_cpu_plug(dst->qmp, "core-id", 3, "vcpu3", L2_QMP_TIMEOUT_MS, &err));
+    dst = l2_boot(VH_NESTED_PAIR_B, "cpus=2,maxcpus=6", "-incoming defer");
+    g_assert_true(vh_cpu_plug(dst->qmp, "core-id", 3, "vcpu3", VH_NESTED_QMP_TIMEOUT_MS, &err));
     g_assert_no_error(err);
     l2_migrate(src, dst);
     l2_stop(src);
@@ -931,12 +762,6 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-kvm-nested/compat-with-stock", test_compat_with_stock);
     l1_boot();
     ret = g_test_run();
-    vh_lab_vm_free(nested.l1);
-    close(nested.console_fd);
-    for (int i = 0; i < N_PORTS; i++) {
-        close(nested.port_fd[i]);
-        g_free(nested.port_dev[i]);
-    }
-    g_free(nested.dir);
+    vh_nested_free(nested);
     return ret;
 }
