@@ -102,6 +102,16 @@ machine_lines() {
          "load average $3 before, $4 after"
 }
 
+# bench_run WHAT COMMAND...: runs one benchmark program. A missed goal (exit 3) is
+# remembered in status and the run goes on; any other failure ends it.
+bench_run() {
+    local what=$1 rc=0
+    shift
+    "$@" || rc=$?
+    [ $rc = 0 ] || [ $rc = 3 ] || die "the $what benchmark failed (see above)"
+    [ $rc = 0 ] || status=3
+}
+
 run_latency() {
     local table=$tmp/latency.md section=$tmp/latency-section.md load_before load_after
     local start wall command
@@ -111,11 +121,8 @@ run_latency() {
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     start=$(date +%s)
     log "benchmarking vCPU hotplug (aarch64, then x86_64)"
-    local rc=0
-    "$bench" --qemu-arm64 "$QEMU_BINARY" --qemu-x86 "$x86_qemu" --lab "$LAB_DIR" \
-        --output-markdown "$table" ${latency_args[@]+"${latency_args[@]}"} || rc=$?
-    [ $rc = 0 ] || [ $rc = 3 ] || die "the latency benchmark failed (see above)"
-    [ $rc = 0 ] || status=3
+    bench_run latency "$bench" --qemu-arm64 "$QEMU_BINARY" --qemu-x86 "$x86_qemu" --lab "$LAB_DIR" \
+        --output-markdown "$table" ${latency_args[@]+"${latency_args[@]}"}
     wall=$(($(date +%s) - start))
     load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     command="./tools/bench/run.sh --only latency${latency_args[*]:+ ${latency_args[*]}}"
@@ -177,24 +184,20 @@ plot() {
 run_scale() {
     local table=$tmp/scale.md offline=$tmp/scale-offline.md section=$tmp/scale-section.md
     local data=$tmp/scale.dat offline_data=$tmp/scale-offline.dat
-    local load_before load_after start wall command rc=0
+    local load_before load_after start wall command
     [ -x "$bench_scale" ] || die "$bench_scale was not built"
     command -v gnuplot >/dev/null || die "gnuplot is missing: run tools/setup/install-deps.sh"
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     start=$(date +%s)
     log "benchmarking vCPU hotplug at scale (aarch64, 8 to 512 slots)"
-    "$bench_scale" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$table" \
-        --output-plot-data "$data" ${scale_args[@]+"${scale_args[@]}"} || rc=$?
-    [ $rc = 0 ] || [ $rc = 3 ] || die "the scale benchmark failed (see above)"
-    [ $rc = 0 ] || status=3
+    bench_run scale "$bench_scale" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" \
+        --output-markdown "$table" --output-plot-data "$data" \
+        ${scale_args[@]+"${scale_args[@]}"}
     # The same rows of plugs with the vCPUs left offline: what the plug itself costs,
     # without the guest's work for each online vCPU.
-    rc=0
-    "$bench_scale" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$offline" \
-        --output-plot-data "$offline_data" ${scale_args[@]+"${scale_args[@]}"} \
-        --no-online --ready-slots= || rc=$?
-    [ $rc = 0 ] || [ $rc = 3 ] || die "the scale benchmark (--no-online) failed (see above)"
-    [ $rc = 0 ] || status=3
+    bench_run "scale (--no-online)" "$bench_scale" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" \
+        --output-markdown "$offline" --output-plot-data "$offline_data" \
+        ${scale_args[@]+"${scale_args[@]}"} --no-online --ready-slots=
     wall=$(($(date +%s) - start))
     load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     command="./tools/bench/run.sh --only scale${scale_args[*]:+ -- ${scale_args[*]}}"
@@ -242,7 +245,7 @@ run_scale() {
 
 run_bulk() {
     local table=$tmp/bulk.md section=$tmp/bulk-section.md load_before load_after
-    local start wall command rc=0 max=64
+    local start wall command max=64
     # The x86_64 baseline runs on the x86_64 QEMU of the same build: Debian's QEMU
     # 10.0 never finalizes an unplugged vCPU under TCG (fixed by vmm 0003), so it
     # sends no DEVICE_DELETED for it, and libvirt fails each vCPU's unplug after 5 s
@@ -278,15 +281,13 @@ run_bulk() {
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     start=$(date +%s)
     log "benchmarking bulk resize (virsh setvcpus) through libvirt and QMP: aarch64, x86_64"
-    "$bench_bulk" --uri "qemu+unix:///session?socket=$lv_socket" --max "$max" \
+    bench_run bulk "$bench_bulk" --uri "qemu+unix:///session?socket=$lv_socket" --max "$max" \
         --arm-xml "$tmp/arm.xml" --arm-socket "$lv_dir/serial.sock" \
         --stock-uri "qemu+unix:///session?socket=$stock_socket" \
         --stock-arm-xml "$tmp/arm-stock.xml" --stock-arm-socket "$stock_dir/serial.sock" \
         --x86-xml "$tmp/x86.xml" --x86-socket "$lv_dir/serial-x86.sock" \
         --qemu "$QEMU_BINARY" --qemu-x86 "$x86_ours" --lab "$LAB_DIR" \
-        --output-markdown "$table" ${bulk_args[@]+"${bulk_args[@]}"} || rc=$?
-    [ $rc = 0 ] || [ $rc = 3 ] || die "the bulk benchmark failed (see above)"
-    [ $rc = 0 ] || status=3
+        --output-markdown "$table" ${bulk_args[@]+"${bulk_args[@]}"}
     wall=$(($(date +%s) - start))
     load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     (lv_init "$stock_dir" "$QEMU_BINARY" "$LAB_DIR" x; lv_pid=$stock_pid; lv_cleanup)
@@ -344,15 +345,13 @@ run_bulk() {
 
 run_migrate() {
     local table=$tmp/migrate.md section=$tmp/migrate-section.md load_before load_after
-    local start wall command rc=0
+    local start wall command
     [ -x "$bench_migrate" ] || die "$bench_migrate was not built"
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     start=$(date +%s)
     log "benchmarking live migration with and without hotplug slots (aarch64)"
-    "$bench_migrate" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" --output-markdown "$table" \
-        ${migrate_args[@]+"${migrate_args[@]}"} || rc=$?
-    [ $rc = 0 ] || [ $rc = 3 ] || die "the migration benchmark failed (see above)"
-    [ $rc = 0 ] || status=3
+    bench_run migration "$bench_migrate" --qemu "$QEMU_BINARY" --lab "$LAB_DIR" \
+        --output-markdown "$table" ${migrate_args[@]+"${migrate_args[@]}"}
     wall=$(($(date +%s) - start))
     load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     command="./tools/bench/run.sh --only migrate${migrate_args[*]:+ ${migrate_args[*]}}"
@@ -394,14 +393,13 @@ run_migrate() {
 
 run_nested() {
     local table=$tmp/nested.md section=$tmp/nested-section.md load_before load_after
-    local start wall command rc=0
+    local start wall command
     [ -x "$bench_nested" ] || die "$bench_nested was not built (it needs the nested lab)"
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
     start=$(date +%s)
     log "benchmarking vCPU hotplug under nested KVM beside TCG (aarch64)"
-    "$bench_nested" --qemu-arm64 "$QEMU_BINARY" --lab "$LAB_DIR" --nested "$NESTED_DIR" \
-        --output-markdown "$table" ${nested_args[@]+"${nested_args[@]}"} || rc=$?
-    [ $rc = 0 ] || die "the nested benchmark failed (see above)"
+    bench_run nested "$bench_nested" --qemu-arm64 "$QEMU_BINARY" --lab "$LAB_DIR" \
+        --nested "$NESTED_DIR" --output-markdown "$table" ${nested_args[@]+"${nested_args[@]}"}
     wall=$(($(date +%s) - start))
     load_after=$(cut -d' ' -f1-3 /proc/loadavg)
     command="./tools/bench/run.sh --only nested${nested_args[*]:+ ${nested_args[*]}}"

@@ -67,16 +67,7 @@ def main():
             qmp.events.clear()
             qmp.recorded("query-hotpluggable-cpus")
             qmp.recorded("query-cpus-fast")
-            if bulk:
-                # libvirt unplugs the highest first, each after the last one's removal
-                for vcpu in reversed(plugged):
-                    qmp.recorded("device_del", {"id": "vcpu%d" % vcpu})
-                    last = qmp.wait_event(lambda e, v=vcpu: e["event"] == "DEVICE_DELETED"
-                                          and e["data"].get("device") == "vcpu%d" % v)
-                    qmp.record_events(last + 1)
-                qmp.recorded("query-hotpluggable-cpus")
-                qmp.recorded("query-cpus-fast")
-            elif refuse:
+            if refuse:
                 qmp.recorded("device_del", {"id": "vcpu3"})
                 last = qmp.wait_event(
                     lambda e: e["event"] == "ACPI_DEVICE_OST"
@@ -85,10 +76,13 @@ def main():
                     and e["data"]["info"]["status"] not in (0, 0x84))
                 qmp.record_events(last + 1)
             else:
-                qmp.recorded("device_del", {"id": "vcpu3"})
-                last = qmp.wait_event(lambda e: e["event"] == "DEVICE_DELETED"
-                                      and e["data"].get("device") == "vcpu3")
-                qmp.record_events(last + 1)
+                # libvirt unplugs the highest first, each after the last one's removal,
+                # then queries once for all of them
+                for vcpu in reversed(plugged):
+                    qmp.recorded("device_del", {"id": "vcpu%d" % vcpu})
+                    last = qmp.wait_event(lambda e, v=vcpu: e["event"] == "DEVICE_DELETED"
+                                          and e["data"].get("device") == "vcpu%d" % v)
+                    qmp.record_events(last + 1)
                 qmp.recorded("query-hotpluggable-cpus")
                 qmp.recorded("query-cpus-fast")
             qmp.write(conversation)
