@@ -34,7 +34,7 @@ debian_all_packages=qemu-efi-aarch64   # Architecture: all
 # in; apt picks our version of every package of the repository that it installs.
 our_packages="qemu-system-arm"
 "$VCPUHP_ROOT/tools/setup/binfmt-arm64.sh"
-for tool in mmdebstrap:mmdebstrap; do
+for tool in mmdebstrap:mmdebstrap arch-test:arch-test; do
     command -v "${tool%:*}" >/dev/null || apt-get install -y -qq "${tool#*:}" >/dev/null \
         || die "cannot install ${tool#*:}"
 done

@@ -24,7 +24,7 @@ rule=$VCPUHP_ROOT/tools/guest/80-vcpuhp-cpu-online.rules
 packages="systemd-sysv udev dbus linux-image-arm64 qemu-guest-agent
           stress-ng grub-efi-arm64-bin util-linux procps kmod"
 "$VCPUHP_ROOT/tools/setup/binfmt-arm64.sh"
-for tool in mmdebstrap:mmdebstrap mkfs.fat:dosfstools mcopy:mtools sfdisk:fdisk; do
+for tool in mmdebstrap:mmdebstrap arch-test:arch-test mkfs.fat:dosfstools mcopy:mtools sfdisk:fdisk; do
     command -v "${tool%:*}" >/dev/null || apt-get install -y -qq "${tool#*:}" >/dev/null \
         || die "cannot install ${tool#*:}"
 done

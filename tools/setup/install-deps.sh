@@ -39,8 +39,9 @@ host_pkgs=(
     libfdt1:arm64
     # the real Debian 13 arm64 guest (tools/lab/build-debian-guest.sh: an arm64 root
     # through qemu-user, a GPT disk with no loop device) and its test, which reads the
-    # guest agent's JSON
-    mmdebstrap qemu-user-static mtools dosfstools fdisk jq
+    # guest agent's JSON; mmdebstrap refuses a foreign architecture without arch-test,
+    # only recommended by its package
+    mmdebstrap arch-test qemu-user-static mtools dosfstools fdisk jq
     # the clients users have (tests/interop/test-libvirt-clients.sh): the libvirt
     # Python API, virt-install and virt-xml
     python3-libvirt virtinst
