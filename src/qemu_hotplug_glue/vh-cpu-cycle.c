@@ -15,6 +15,23 @@ ms_since(gint64 start_us)
     return (g_get_monotonic_time() - start_us) / 1000.0;
 }
 
+static gboolean
+wait_acknowledged(VhCpuHost *host, const VhCpuCycle *cycle, double *ms, GError **error)
+{
+    if (!host->ops->wait_acknowledged) {
+        g_set_error(error, VH_ERROR, VH_ERROR_UNSUPPORTED,
+                    _("vCPU %s: this host cannot see the guest acknowledge a plug"),
+                    cycle->dev_id);
+        return FALSE;
+    }
+    if (!host->ops->wait_acknowledged(host, cycle, ms, error)) {
+        g_prefix_error(error, _("vCPU %s (guest cpu %u) is enabled but the guest did not "
+                                "acknowledge its plug: "), cycle->dev_id, cycle->guest_cpu);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
 vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
                    VhCpuCycleTimes *times, GError **error)
@@ -24,6 +41,7 @@ vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
 
     if (!times)
         times = &local_times;
+    times->acknowledged = -1;
     if (!host->ops->plug(host, cycle, &start, error)) {
         g_prefix_error(error, _("plugging vCPU %s: "), cycle->dev_id);
         return FALSE;
@@ -38,6 +56,8 @@ vh_cpu_bring_up_on(VhCpuHost *host, VhGuestCpus *guest, const VhCpuCycle *cycle,
         return FALSE;
     }
     times->enabled = ms_since(start);
+    if (cycle->time_acknowledged && !wait_acknowledged(host, cycle, &times->acknowledged, error))
+        return FALSE;
     if (!step_done(cycle, VH_CPU_STEP_ENABLED, error))
         return FALSE;
     if (cycle->leave_offline)

@@ -32,6 +32,9 @@ struct VhCpuCycle {
     guint step_timeout_ms;      /* each step's bound */
     gboolean leave_offline;     /* bring-up ends at enabled: the guest does not online
                                  * it (nor is VH_CPU_STEP_ONLINE reached) */
+    gboolean time_acknowledged; /* bring-up also waits for the guest's acknowledgement
+                                 * of the plug (VhCpuCycleTimes.acknowledged); a host
+                                 * that cannot see it fails the bring-up */
     /* What ends an unplug: DEVICE_DELETED with data.device == dev_id when NULL
      * (stock x86 QEMU 10.0 sends it only for the CPU's lapic child). */
     VhQmpEventMatch deleted_match;
@@ -46,6 +49,10 @@ struct VhCpuCycle {
 typedef struct {
     double add_reply;   /* device_add sent -> its reply */
     double enabled;     /* device_add sent -> the guest shows the vCPU enabled */
+    double acknowledged;    /* device_add sent -> the guest's _OST for the insertion, which
+                             * its kernel writes once it has enabled the vCPU, by QEMU's
+                             * clock: no guest command in it (with time_acknowledged;
+                             * otherwise -1) */
     double online;      /* asking the guest to online it -> done */
     double del_reply;   /* device_del sent -> its reply */
     double deleted;     /* device_del sent -> DEVICE_DELETED */

@@ -18,6 +18,12 @@ typedef struct {
      * g_get_monotonic_time() at which the request left (after any lookup). */
     gboolean (*plug)(VhCpuHost *self, const VhCpuCycle *cycle, gint64 *sent_at,
                      GError **error);
+    /* Waits for the guest's acknowledgement of the plug, the _OST its firmware
+     * interface reports for the inserted vCPU (QMP's ACPI_DEVICE_OST), and sets *@ms
+     * to the time from the device_add to it by QEMU's clock. NULL when the host
+     * cannot see it. */
+    gboolean (*wait_acknowledged)(VhCpuHost *self, const VhCpuCycle *cycle, double *ms,
+                                  GError **error);
     /* Asks for cycle->dev_id's unplug (*@sent_at as above)... */
     gboolean (*request_unplug)(VhCpuHost *self, const VhCpuCycle *cycle, gint64 *sent_at,
                                GError **error);

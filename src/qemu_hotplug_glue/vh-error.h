@@ -17,6 +17,7 @@ typedef enum {
     VH_ERROR_SPAWN,     /* the QEMU process could not be started */
     VH_ERROR_EXITED,    /* the QEMU process exited */
     VH_ERROR_REFUSED,   /* the guest refused a request (an eject, onlining a CPU) */
+    VH_ERROR_UNSUPPORTED,   /* the host cannot do what was asked of it */
 } VhErrorCode;
 
 /* Milliseconds from now to an absolute g_get_monotonic_time() deadline. */

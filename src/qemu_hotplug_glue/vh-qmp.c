@@ -251,6 +251,19 @@ vh_qmp_match_ost_device(JsonObject *event, gpointer device_id)
     return g_strcmp0(vh_json_string(info, "device"), device_id) == 0;
 }
 
+gint64
+vh_qmp_event_time_us(JsonObject *event)
+{
+    JsonObject *ts = vh_json_object(event, "timestamp");
+    gint64 seconds = vh_json_int(ts, "seconds", -1);
+    gint64 microseconds = vh_json_int(ts, "microseconds", -1);
+
+    if (seconds < 0 || seconds > G_MAXINT64 / G_USEC_PER_SEC - 1 || microseconds < 0 ||
+        microseconds >= G_USEC_PER_SEC)
+        return -1;
+    return seconds * G_USEC_PER_SEC + microseconds;
+}
+
 guint
 vh_qmp_clear_events(VhQmp *qmp)
 {

@@ -51,6 +51,10 @@ gboolean vh_qmp_match_device(JsonObject *event, gpointer device_id);
 /* VhQmpEventMatch for ACPI_DEVICE_OST: data.info.device is the id @device_id. */
 gboolean vh_qmp_match_ost_device(JsonObject *event, gpointer device_id);
 
+/* When QEMU sent @event: microseconds since the epoch, on g_get_real_time()'s clock
+ * (QEMU stamps events with the host's wall clock); -1 without a timestamp. */
+gint64 vh_qmp_event_time_us(JsonObject *event);
+
 /* Drops every queued event; returns how many. */
 guint vh_qmp_clear_events(VhQmp *qmp);
 

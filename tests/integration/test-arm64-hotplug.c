@@ -121,6 +121,55 @@ test_plug_online_work_unplug(void)
     g_assert_cmpstr(gone, ==, "0-1");
 }
 
+/*
+ * The benchmark's plug time ends at the guest's acknowledgement: the _OST its
+ * kernel writes for the inserted vCPU (ACPI_DEVICE_OST, source Bus Check, status
+ * success), after it has enabled it. First a plug that does not wait for it, whose
+ * event stays queued, then two that do, with the same id: each must end at its own
+ * event, not at an earlier plug's or at an eject's.
+ */
+static void
+test_plug_acknowledged(void)
+{
+    g_autoptr(VhLabVm) vm = boot_hotplug_guest();
+    g_autoptr(VhGuestCpus) guest_cpus = vh_lab_guest_cpus_new(vm->guest, "enabled");
+    VhCpuCycle cycle = {
+        .slot_prop = "core-id", .slot_value = 3, .guest_cpu = 3, .dev_id = "vcpu3",
+        .step_timeout_ms = 30000, .leave_offline = TRUE, .time_acknowledged = FALSE,
+    };
+
+    /* Not asked for: not waited for, said to be unknown, and its event left queued. */
+    {
+        VhCpuCycleTimes times = { 0 };
+        g_autoptr(GError) err = NULL;
+
+        g_assert_true(vh_cpu_bring_up(vh_lab_vm_qmp(vm), guest_cpus, &cycle, &times, &err));
+        g_assert_no_error(err);
+        g_assert_cmpfloat(times.acknowledged, ==, -1);
+        unplug(vm, 3);
+        g_free(lab_wait_cpu_in_mask(vm, "enabled", 3, FALSE, 30));
+        g_assert_cmpuint(vh_qmp_count_events(vh_lab_vm_qmp(vm), "ACPI_DEVICE_OST"), >, 0);
+    }
+    cycle.time_acknowledged = TRUE;
+    for (guint round = 0; round < 2; round++) {
+        VhCpuCycleTimes times = { 0 };
+        g_autoptr(GError) err = NULL;
+        g_autofree char *enabled = NULL;
+
+        g_assert_true(vh_cpu_bring_up(vh_lab_vm_qmp(vm), guest_cpus, &cycle, &times, &err));
+        g_assert_no_error(err);
+        g_test_message("round %u: acknowledged %.1f ms, seen enabled %.1f ms", round,
+                       times.acknowledged, times.enabled);
+        /* QEMU stamps the event after the device_add left and before the step's bound. */
+        g_assert_cmpfloat(times.acknowledged, >, 0);
+        g_assert_cmpfloat(times.acknowledged, <, cycle.step_timeout_ms);
+        enabled = lab_run_ok(vm, "cat /sys/devices/system/cpu/enabled");
+        g_assert_cmpstr(enabled, ==, "0-1,3");
+        g_assert_true(vh_cpu_take_down(vh_lab_vm_qmp(vm), guest_cpus, &cycle, NULL, &err));
+        g_assert_no_error(err);
+    }
+}
+
 static void
 test_boot_vcpu_not_removable(void)
 {
@@ -560,6 +609,7 @@ main(int argc, char **argv)
     g_test_add_func("/arm64-hotplug/masks", test_masks);
     g_test_add_func("/arm64-hotplug/qmp-contract", test_qmp_contract);
     g_test_add_func("/arm64-hotplug/plug-online-work-unplug", test_plug_online_work_unplug);
+    g_test_add_func("/arm64-hotplug/plug-acknowledged", test_plug_acknowledged);
     g_test_add_func("/arm64-hotplug/boot-vcpu-not-removable", test_boot_vcpu_not_removable);
     g_test_add_func("/arm64-hotplug/bad-input", test_bad_input);
     g_test_add_func("/arm64-hotplug/device-del-pending", test_device_del_pending);

@@ -152,6 +152,35 @@ test_events_queued_during_command(void)
     test_pipe_close(&p);
 }
 
+/* QEMU's event timestamps on g_get_real_time()'s clock, and what is not one. */
+static void
+test_event_time(void)
+{
+    static const struct {
+        const char *json;
+        gint64 us;
+    } cases[] = {
+        { "{\"timestamp\": {\"seconds\": 1796144526, \"microseconds\": 671870}}",
+          G_GINT64_CONSTANT(1796144526671870) },
+        { "{\"timestamp\": {\"seconds\": 0, \"microseconds\": 0}}", 0 },
+        { "{\"event\": \"ACPI_DEVICE_OST\"}", -1 },
+        { "{\"timestamp\": {\"seconds\": 1}}", -1 },
+        { "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 1000000}}", -1 },
+        { "{\"timestamp\": {\"seconds\": -1, \"microseconds\": 0}}", -1 },
+        { "{\"timestamp\": {\"seconds\": \"1\", \"microseconds\": 0}}", -1 },
+        { "{\"timestamp\": [1, 2]}", -1 },
+        /* Would overflow a gint64 of microseconds. */
+        { "{\"timestamp\": {\"seconds\": 9223372036854775807, \"microseconds\": 0}}", -1 },
+    };
+
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(JsonNode) node = json_from_string(cases[i].json, NULL);
+
+        g_assert_nonnull(node);
+        g_assert_cmpint(vh_qmp_event_time_us(json_node_get_object(node)), ==, cases[i].us);
+    }
+}
+
 static void
 test_event_arrives_later(void)
 {
@@ -303,6 +332,7 @@ main(int argc, char **argv)
     g_test_add_func("/qmp/truncated-reply", test_truncated_reply);
     g_test_add_func("/qmp/malformed", test_malformed);
     g_test_add_func("/qmp/hostile-types", test_hostile_types);
+    g_test_add_func("/qmp/event-time", test_event_time);
     g_test_add_func("/qmp/command-timeout-then-late-reply", test_command_timeout_then_late_reply);
     g_test_add_func("/qmp/bad-arguments-json", test_bad_arguments_json);
     return g_test_run();

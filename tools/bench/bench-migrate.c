@@ -118,15 +118,6 @@ qmp(VhLabVm *vm, const char *command, const char *args, GError **error)
     return vh_qmp_execute_json(vh_lab_vm_qmp(vm), command, args, STEP_TIMEOUT_MS, error);
 }
 
-/* When QEMU sent @event, in microseconds since the epoch (the host's clock). */
-static gint64
-event_time_us(JsonObject *event)
-{
-    JsonObject *ts = vh_json_object(event, "timestamp");
-
-    return vh_json_int(ts, "seconds", 0) * G_USEC_PER_SEC + vh_json_int(ts, "microseconds", 0);
-}
-
 /* Waits for the MIGRATION event that ends the migration on @vm; it must be "completed". */
 static gboolean
 wait_completed(VhLabVm *vm, const char *side, GError **error)
@@ -185,7 +176,7 @@ migrate(VhLabVm *src, VhLabVm *dst, const char *uri_json, double *guest_ms,
                                    error)) ||
         !(info = qmp(src, "query-migrate", NULL, error)))
         return FALSE;
-    *guest_ms = (event_time_us(resume) - event_time_us(stop)) / 1000.0;
+    *guest_ms = (vh_qmp_event_time_us(resume) - vh_qmp_event_time_us(stop)) / 1000.0;
     *downtime_ms = vh_json_int(json_node_get_object(info), "downtime", -1);
     *total_ms = vh_json_int(json_node_get_object(info), "total-time", -1);
     if (*downtime_ms < 0 || *total_ms < 0 || *guest_ms <= 0) {

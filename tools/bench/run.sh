@@ -204,9 +204,9 @@ run_scale() {
 
     mkdir -p "$plot_dir"
     plot "$data" "$plot_dir/per-plug-cost.svg" \
-        "device_add -> vCPU enabled in the guest, each onlined, aarch64 virt, TCG"
+        "device_add -> the guest's _OST for the vCPU, each onlined, aarch64 virt, TCG"
     plot "$offline_data" "$plot_dir/per-plug-cost-offline.svg" \
-        "device_add -> vCPU enabled in the guest, left offline, aarch64 virt, TCG"
+        "device_add -> the guest's _OST for the vCPU, left offline, aarch64 virt, TCG"
     {
         echo "<!-- vcpuhp-bench-scale: begin (written by tools/bench/run.sh) -->"
         echo "## vCPU hotplug at scale: per-plug cost and the cost of being ready"
@@ -235,8 +235,14 @@ run_scale() {
         echo "How each figure is taken (tools/bench/bench-scale.c, g_get_monotonic_time()):"
         echo "a round plugs slots 2, 3, ... in a row, onlining each in the guest (not timed;"
         echo "\`--no-online\` leaves them offline), then unplugs them last first; plug k is"
-        echo "the k-th of the round. Boot is from spawning QEMU to the guest's command"
-        echo "channel answering."
+        echo "the k-th of the round. A plug ends when the guest's kernel has taken the"
+        echo "vCPU: Linux evaluates the vCPU's \`_OST\` once it has enabled it, and QEMU"
+        echo "stamps the ACPI_DEVICE_OST event it sends (status 0, source Bus Check)."
+        echo "\"seen\" is the same plug as a shell in the guest sees it, the figure of"
+        echo "earlier runs: polling \`enabled\` every 10 ms and answering over the serial"
+        echo "channel adds 20-60 ms of the guest scheduling a shell, which does not depend"
+        echo "on the slots and blurs a ratio of them (tools/bench/bench-scale.c says why)."
+        echo "Boot is from spawning QEMU to the guest's command channel answering."
         echo "<!-- vcpuhp-bench-scale: end -->"
     } >"$section"
     replace_section vcpuhp-bench-scale "$section"
