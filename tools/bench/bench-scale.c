@@ -71,7 +71,8 @@ typedef struct {
     gboolean hotplug;
     GArray *boot_s, *rss_mib;   /* double, one per boot */
     GArray *own_rss_mib;        /* of it, what is not the guest's RAM */
-    Stats boot, rss, own_rss;
+    GArray *kernel_s;           /* the guest kernel's own boot: its clock at /init */
+    Stats boot, rss, own_rss, kernel;
     guint acpi_bytes, dsdt_bytes;
     guint guest_mem_kib;        /* the guest's MemTotal: what its kernel left to it */
 } ReadyRun;
@@ -91,6 +92,28 @@ qemu_rss_mib(VhLabVm *vm, double *rss, double *own_rss, GError **error)
         return FALSE;
     *rss = rss_kib / 1024.0;
     *own_rss = (rss_kib - guest_ram_kib) / 1024.0;
+    return TRUE;
+}
+
+/* The guest kernel's clock when it started /init (its dmesg timestamp), seconds:
+ * the part of the boot that is the kernel's, firmware and QEMU's start excluded. */
+static gboolean
+guest_kernel_seconds(VhLabVm *vm, double *seconds, GError **error)
+{
+    static const char command[] =
+        "dmesg | sed -n 's/^\\[ *\\([0-9.]*\\)\\] Run \\/init as init process$/\\1/p'";
+    g_autofree char *out = vh_guest_run_ok(vm->guest, command, GUEST_CMD_TIMEOUT_MS, error);
+    char *end = NULL;
+
+    if (!out)
+        return FALSE;
+    g_strstrip(out);
+    *seconds = g_ascii_strtod(out, &end);
+    if (!*out || *end || *seconds <= 0) {
+        g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
+                    "the guest's dmesg has no time for \"Run /init\" (got '%s')", out);
+        return FALSE;
+    }
     return TRUE;
 }
 
@@ -139,13 +162,16 @@ ready_run(ReadyRun *run, const char *qemu, const char *lab, guint boots, GError 
     run->boot_s = g_array_new(FALSE, FALSE, sizeof(double));
     run->rss_mib = g_array_new(FALSE, FALSE, sizeof(double));
     run->own_rss_mib = g_array_new(FALSE, FALSE, sizeof(double));
+    run->kernel_s = g_array_new(FALSE, FALSE, sizeof(double));
     for (guint b = 0; b < boots; b++) {
         g_autoptr(VhLabVm) vm = boot(qemu, lab, run->slots, run->hotplug, error);
-        double rss, own_rss;
+        double rss, own_rss, kernel;
 
-        if (!vm || !qemu_rss_mib(vm, &rss, &own_rss, error))
+        if (!vm || !qemu_rss_mib(vm, &rss, &own_rss, error) ||
+            !guest_kernel_seconds(vm, &kernel, error))
             return FALSE;
         g_array_append_val(run->boot_s, vm->boot_seconds);
+        g_array_append_val(run->kernel_s, kernel);
         g_array_append_val(run->rss_mib, rss);
         g_array_append_val(run->own_rss_mib, own_rss);
         if (b == 0 &&
@@ -165,6 +191,7 @@ ready_run(ReadyRun *run, const char *qemu, const char *lab, guint boots, GError 
     run->boot = stats_of(run->boot_s);
     run->rss = stats_of(run->rss_mib);
     run->own_rss = stats_of(run->own_rss_mib);
+    run->kernel = stats_of(run->kernel_s);
     return TRUE;
 }
 
@@ -282,6 +309,8 @@ ready_run_clear(ReadyRun *run)
         g_array_unref(run->rss_mib);
     if (run->own_rss_mib)
         g_array_unref(run->own_rss_mib);
+    if (run->kernel_s)
+        g_array_unref(run->kernel_s);
 }
 
 static const PlugRun *
@@ -431,31 +460,36 @@ markdown(const PlugRun *plugs, guint n_plugs, const ReadyRun *ready, guint n_rea
     }
     if (n_ready) {
         g_string_append(md, "The cost of being ready: boot = QEMU started → the guest's shell "
-                            "answers, seconds; RSS = QEMU's resident memory once booted, "
+                            "answers, seconds; kernel = of it, the guest kernel's own "
+                            "start to /init by its clock (dmesg), seconds; RSS = QEMU's resident memory once booted, "
                             "the guest RAM it touched included, and QEMU's own = without "
                             "the guest's RAM, MiB "
                             "(median, min–max); ACPI = all tables' bytes as the guest reads "
                             "them (DSDT's); guest = the guest's MemTotal, MiB, what its kernel "
                             "left of the RAM.\n\n");
-        g_string_append(md, "| slots | hotplug | boot (s) | RSS (MiB) | QEMU's own (MiB) "
-                            "| ACPI bytes (DSDT) | guest (MiB) | boot / hotplug off |\n"
-                            "|--:|---|--:|--:|--:|--:|--:|--:|\n");
+        g_string_append(md, "| slots | hotplug | boot (s) | kernel (s) | RSS (MiB) "
+                            "| QEMU's own (MiB) | ACPI bytes (DSDT) | guest (MiB) "
+                            "| boot / hotplug off | kernel / hotplug off |\n"
+                            "|--:|---|--:|--:|--:|--:|--:|--:|--:|--:|\n");
         for (guint i = 0; i < n_ready; i++) {
             const ReadyRun *off = ready_run_with(ready, n_ready, ready[i].slots, FALSE);
 
-            g_string_append_printf(md, "| %u | %s | %.2f (%.2f–%.2f) | %.1f (%.1f–%.1f) "
+            g_string_append_printf(md, "| %u | %s | %.2f (%.2f–%.2f) | %.2f | %.1f (%.1f–%.1f) "
                                    "| %.1f (%.1f–%.1f) | %u (%u) | %.1f | ",
                                    ready[i].slots, ready[i].hotplug ? "on" : "off",
                                    ready[i].boot.median, ready[i].boot.min, ready[i].boot.max,
+                                   ready[i].kernel.median,
                                    ready[i].rss.median, ready[i].rss.min, ready[i].rss.max,
                                    ready[i].own_rss.median, ready[i].own_rss.min,
                                    ready[i].own_rss.max,
                                    ready[i].acpi_bytes, ready[i].dsdt_bytes,
                                    ready[i].guest_mem_kib / 1024.0);
             if (off && ready[i].hotplug)
-                g_string_append_printf(md, "%.2f |\n", ready[i].boot.median / off->boot.median);
+                g_string_append_printf(md, "%.2f | %.2f |\n",
+                                       ready[i].boot.median / off->boot.median,
+                                       ready[i].kernel.median / off->kernel.median);
             else
-                g_string_append(md, "|\n");
+                g_string_append(md, "| |\n");
         }
         g_string_append(md, "\n");
     }
