@@ -9,6 +9,13 @@
  * carries L1's emulation. The channel's ratio shows what the L0 -> L1 -> L2 path
  * alone costs a round trip. The guests run one after the other, never together:
  * the machine's cores are shared, and a second TCG guest would slow the first.
+ *
+ * Then what a possible vCPU costs while its KVM vCPU is parked (created at
+ * startup, vmm 0035): the same L2 booted with -smp cpus=2,maxcpus=2 and with
+ * maxcpus=PARKED_MAX, read in L1 - the L2 QEMU's resident memory, of it its guest
+ * RAM (the L2 kernel's per-CPU areas are there) and the rest, and L1's kernel
+ * memory (Slab + KernelStack + PageTables: KVM's vCPU structures) - and the
+ * difference per parked vCPU. Memory, unlike time, is not inflated by nesting.
  */
 #include <stdio.h>
 
@@ -28,12 +35,23 @@
 #define TCG_TIMEOUT_MS 30000
 #define DEFAULT_CYCLES 10
 #define MAX_CYCLES 1000
+/* The possible vCPUs of the parked-memory figure (the nested KVM scale) */
+#define PARKED_MAX 64
+/* vh_nested_l2_start()'s -m, in KiB: the L2 QEMU's guest RAM mapping */
+#define L2_RAM_KIB (256 * 1024)
+
+/* Memory of one L2 booted with -smp cpus=2,maxcpus=max, KiB, read in L1. */
+typedef struct {
+    guint max;
+    guint64 qemu_rss, guest_ram_rss, l1_kernel;
+} ParkedMemory;
 
 typedef struct {
     LatencyRun tcg;
     LatencyRun nested;          /* L2's cycles and description */
     const char *qemu_binary;    /* of the TCG guest and of L1 */
     double l1_boot_seconds;
+    ParkedMemory parked[2];     /* maxcpus=2, maxcpus=PARKED_MAX */
 } NestedBench;
 
 static gboolean
@@ -90,6 +108,71 @@ l2_cycles(NestedBench *bench, VhNested *nested, VhNestedL2 *l2, guint cycles, GE
     return FALSE;
 }
 
+/* "name value" lines of L1's answer into @mem. */
+static gboolean
+parse_memory(const char *out, ParkedMemory *mem, GError **error)
+{
+    g_auto(GStrv) lines = g_strsplit(out, "\n", -1);
+    guint found = 0;
+
+    for (char **l = lines; *l; l++) {
+        g_auto(GStrv) f = g_strsplit(g_strstrip(*l), " ", 2);
+        guint64 *field = NULL;
+        guint64 v;
+
+        if (g_strv_length(f) != 2)
+            continue;
+        if (!g_strcmp0(f[0], "rss"))
+            field = &mem->qemu_rss;
+        else if (!g_strcmp0(f[0], "ram"))
+            field = &mem->guest_ram_rss;
+        else if (!g_strcmp0(f[0], "kernel"))
+            field = &mem->l1_kernel;
+        if (!field || !g_ascii_string_to_unsigned(f[1], 10, 0, G_MAXUINT64, &v, NULL))
+            continue;
+        *field = v;
+        found++;
+    }
+    if (found != 3) {
+        g_set_error(error, VH_ERROR, VH_ERROR_PROTOCOL,
+                    "L1 did not report the L2 QEMU's memory (got '%s')", out);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Boots L2 with @mem->max possible vCPUs under KVM and reads its memory in L1. */
+static gboolean
+parked_memory(VhNested *nested, ParkedMemory *mem, GError **error)
+{
+    /* In L1 (busybox): the L2 QEMU's VmRSS, the resident part of its guest RAM (the
+     * mapping of -m's size) and L1's kernel memory, KiB. */
+    static const char *const command_fmt =
+        "p=$(cat /tmp/a.pid) && "
+        "awk '/^VmRSS:/ { print \"rss\", $2 }' /proc/$p/status && "
+        "awk '/^Size:/ { s = $2 } /^Rss:/ { if (s == %u) print \"ram\", $2 }' /proc/$p/smaps && "
+        "awk '/^(Slab|KernelStack|PageTables):/ { k += $2 } END { print \"kernel\", k }' "
+        "/proc/meminfo";
+    g_autofree char *smp = g_strdup_printf("cpus=2,maxcpus=%u", mem->max);
+    g_autofree char *command = g_strdup_printf(command_fmt, L2_RAM_KIB);
+    g_autofree char *out = NULL;
+    VhNestedL2 *l2;
+    gboolean ok;
+
+    fprintf(stderr, "%s: booting L2 under KVM (-smp %s) for its memory...\n", PROGRAM, smp);
+    l2 = vh_nested_l2_boot(nested, VH_NESTED_PAIR_A, VH_NESTED_L1_QEMU, NULL, smp, NULL, error);
+    if (!l2)
+        return FALSE;
+    ok = check_kvm_enabled(l2->qmp, error) &&
+         (out = vh_guest_run_ok(nested->l1->guest, command, VH_NESTED_CMD_TIMEOUT_MS, error)) &&
+         parse_memory(out, mem, error);
+    if (ok)
+        fprintf(stderr, "%s: L2 with %u possible vCPUs: QEMU RSS %" G_GUINT64_FORMAT " KiB "
+                "(guest RAM %" G_GUINT64_FORMAT "), L1 kernel %" G_GUINT64_FORMAT " KiB\n",
+                PROGRAM, mem->max, mem->qemu_rss, mem->guest_ram_rss, mem->l1_kernel);
+    return vh_nested_l2_stop(nested, l2, ok ? error : NULL) && ok;
+}
+
 static gboolean
 bench_nested(NestedBench *bench, const char *lab_dir, const char *nested_dir, guint cycles,
              GError **error)
@@ -113,7 +196,50 @@ bench_nested(NestedBench *bench, const char *lab_dir, const char *nested_dir, gu
         return FALSE;
     ok = l2_cycles(bench, nested, l2, cycles, error);
     /* A failed run's error is the one to report, not its L2's stop. */
-    return vh_nested_l2_stop(nested, l2, ok ? error : NULL) && ok;
+    if (!vh_nested_l2_stop(nested, l2, ok ? error : NULL) || !ok)
+        return FALSE;
+    bench->parked[0].max = 2;
+    bench->parked[1].max = PARKED_MAX;
+    return parked_memory(nested, &bench->parked[0], error) &&
+           parked_memory(nested, &bench->parked[1], error);
+}
+
+/* Per parked vCPU, KiB: the difference between the two L2s over the slots added. */
+static double
+per_parked(const NestedBench *bench, guint64 (*of)(const ParkedMemory *))
+{
+    const ParkedMemory *a = &bench->parked[0], *b = &bench->parked[1];
+
+    return ((double)of(b) - (double)of(a)) / (b->max - a->max);
+}
+
+static guint64 mem_rss(const ParkedMemory *m) { return m->qemu_rss; }
+static guint64 mem_ram(const ParkedMemory *m) { return m->guest_ram_rss; }
+static guint64 mem_own(const ParkedMemory *m) { return m->qemu_rss - MIN(m->qemu_rss, m->guest_ram_rss); }
+static guint64 mem_kernel(const ParkedMemory *m) { return m->l1_kernel; }
+
+static void
+parked_markdown(GString *md, const NestedBench *bench)
+{
+    g_string_append_printf(md,
+        "\nWhat a possible vCPU costs while its KVM vCPU is parked: L2 booted with "
+        "`-smp cpus=2,maxcpus=2` and with `maxcpus=%u` under KVM, read in L1 (KiB; one "
+        "boot each). QEMU's own = its resident memory without the guest RAM's resident "
+        "part; the guest RAM's grows because the L2 kernel keeps per-CPU memory for "
+        "every possible vCPU; L1's kernel = Slab + KernelStack + PageTables, where KVM "
+        "keeps its vCPUs.\n\n", PARKED_MAX);
+    g_string_append(md, "| L2 | QEMU RSS | of it guest RAM | QEMU's own | L1's kernel |\n"
+                        "|---|--:|--:|--:|--:|\n");
+    for (guint i = 0; i < G_N_ELEMENTS(bench->parked); i++) {
+        const ParkedMemory *m = &bench->parked[i];
+
+        g_string_append_printf(md, "| maxcpus=%u | %" G_GUINT64_FORMAT " | %" G_GUINT64_FORMAT
+                               " | %" G_GUINT64_FORMAT " | %" G_GUINT64_FORMAT " |\n", m->max,
+                               mem_rss(m), mem_ram(m), mem_own(m), mem_kernel(m));
+    }
+    g_string_append_printf(md, "| per parked vCPU | %.0f | %.0f | %.0f | %.0f |\n",
+                           per_parked(bench, mem_rss), per_parked(bench, mem_ram),
+                           per_parked(bench, mem_own), per_parked(bench, mem_kernel));
 }
 
 static void
@@ -166,6 +292,7 @@ markdown(const NestedBench *bench, guint cycles)
                            bench->qemu_binary, bench->l1_boot_seconds,
                            bench->nested.qemu_version, SMP, bench->nested.kernel_release,
                            bench->nested.boot_seconds);
+    parked_markdown(md, bench);
     return g_string_free(md, FALSE);
 }
 

@@ -24,7 +24,8 @@
 #            (tools/bench/bench-migrate.c; --migrate-rounds N, default 5);
 #   nested   plug/unplug latency under nested KVM (an L2 guest with -accel kvm in the
 #            arm64 L1 of tools/lab/build-nested.sh) beside the same guest under TCG,
-#            ratios only (tools/bench/bench-nested.c; --nested-cycles N, default 10).
+#            ratios only, and the memory per parked KVM vCPU (L2 with 2 and 64 possible
+#            vCPUs) (tools/bench/bench-nested.c; --nested-cycles N, default 10).
 # All five by default. Exits 3 when a goal (BENCHMARKS.md says which) is missed,
 # after writing the results; 1 when a benchmark fails.
 set -euo pipefail
@@ -413,12 +414,13 @@ run_nested() {
     command=${command//--cycles/--nested-cycles}
     {
         echo "<!-- vcpuhp-bench-nested: begin (written by tools/bench/run.sh) -->"
-        echo "## vCPU hotplug under nested KVM, beside TCG"
+        echo "## vCPU hotplug under nested KVM, beside TCG, and the memory of parked vCPUs"
         echo
         echo "Issue 15 asks for the plug and unplug latency under nested KVM beside TCG,"
         echo "labelled as nested, ratios only: this x86_64 host has no ARM hardware, so KVM"
         echo "is reached in an arm64 L1 that runs under TCG with EL2 (\`tools/lab/build-nested.sh\`)."
-        echo "No goal: the figure says what nesting costs, not what KVM on ARM does."
+        echo "No goal: the figure says what nesting costs, not what KVM on ARM does. It also"
+        echo "asks for the memory per parked vCPU under nested KVM (the table after it)."
         echo
         machine_lines "$command" "$wall" "$load_before" "$load_after"
         echo
@@ -428,7 +430,8 @@ run_nested() {
         echo "tools/bench/bench-latency.c that the latency section uses too): the TCG guest runs"
         echo "first, then L1 boots and starts L2; the host drives L2's monitor and command"
         echo "channel through virtio-serial ports of L1, and checks with \`query-kvm\` that L2"
-        echo "runs under KVM. Each cycle plugs a free slot, onlines it, and unplugs it."
+        echo "runs under KVM. Each cycle plugs a free slot, onlines it, and unplugs it. Then"
+        echo "the same L2 boots twice more, with 2 and 64 possible vCPUs, for its memory."
         echo "<!-- vcpuhp-bench-nested: end -->"
     } >"$section"
     replace_section vcpuhp-bench-nested "$section"
