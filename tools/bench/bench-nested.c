@@ -11,8 +11,9 @@
  * the machine's cores are shared, and a second TCG guest would slow the first.
  *
  * Then what a possible vCPU costs while its KVM vCPU is parked (created at
- * startup, vmm 0035): the same L2 booted with -smp cpus=2,maxcpus=2 and with
- * maxcpus=PARKED_MAX, read in L1 - the L2 QEMU's resident memory, of it its guest
+ * startup, vmm 0035): the latency cycles' L2 (4 parked vCPUs) read just after its
+ * boot and the same L2 booted with maxcpus=PARKED_MAX, read in L1 - the L2 QEMU's
+ * resident memory, of it its guest
  * RAM (the L2 kernel's per-CPU areas are there) and the rest, and L1's kernel
  * memory (Slab + KernelStack + PageTables: KVM's vCPU structures) - and the
  * difference per parked vCPU. Memory, unlike time, is not inflated by nesting.
@@ -51,7 +52,7 @@ typedef struct {
     LatencyRun nested;          /* L2's cycles and description */
     const char *qemu_binary;    /* of the TCG guest and of L1 */
     double l1_boot_seconds;
-    ParkedMemory parked[2];     /* maxcpus=2, maxcpus=PARKED_MAX */
+    ParkedMemory parked[2];     /* the cycles' L2 (maxcpus=6), maxcpus=PARKED_MAX */
 } NestedBench;
 
 static gboolean
@@ -141,9 +142,9 @@ parse_memory(const char *out, ParkedMemory *mem, GError **error)
     return TRUE;
 }
 
-/* Boots L2 with @mem->max possible vCPUs under KVM and reads its memory in L1. */
+/* Reads the memory of the running L2 (pair A) in L1 into @mem. */
 static gboolean
-parked_memory(VhNested *nested, ParkedMemory *mem, GError **error)
+read_memory(VhNested *nested, ParkedMemory *mem, GError **error)
 {
     /* In L1 (busybox): the L2 QEMU's VmRSS, the resident part of its guest RAM (the
      * mapping of -m's size) and L1's kernel memory, KiB. */
@@ -153,9 +154,23 @@ parked_memory(VhNested *nested, ParkedMemory *mem, GError **error)
         "awk '/^Size:/ { s = $2 } /^Rss:/ { if (s == %u) print \"ram\", $2 }' /proc/$p/smaps && "
         "awk '/^(Slab|KernelStack|PageTables):/ { k += $2 } END { print \"kernel\", k }' "
         "/proc/meminfo";
-    g_autofree char *smp = g_strdup_printf("cpus=2,maxcpus=%u", mem->max);
     g_autofree char *command = g_strdup_printf(command_fmt, L2_RAM_KIB);
-    g_autofree char *out = NULL;
+    g_autofree char *out = vh_guest_run_ok(nested->l1->guest, command,
+                                           VH_NESTED_CMD_TIMEOUT_MS, error);
+
+    if (!out || !parse_memory(out, mem, error))
+        return FALSE;
+    fprintf(stderr, "%s: L2 with %u possible vCPUs: QEMU RSS %" G_GUINT64_FORMAT " KiB "
+            "(guest RAM %" G_GUINT64_FORMAT "), L1 kernel %" G_GUINT64_FORMAT " KiB\n",
+            PROGRAM, mem->max, mem->qemu_rss, mem->guest_ram_rss, mem->l1_kernel);
+    return TRUE;
+}
+
+/* Boots L2 with @mem->max possible vCPUs under KVM and reads its memory in L1. */
+static gboolean
+boot_and_read_memory(VhNested *nested, ParkedMemory *mem, GError **error)
+{
+    g_autofree char *smp = g_strdup_printf("cpus=2,maxcpus=%u", mem->max);
     VhNestedL2 *l2;
     gboolean ok;
 
@@ -163,13 +178,7 @@ parked_memory(VhNested *nested, ParkedMemory *mem, GError **error)
     l2 = vh_nested_l2_boot(nested, VH_NESTED_PAIR_A, VH_NESTED_L1_QEMU, NULL, smp, NULL, error);
     if (!l2)
         return FALSE;
-    ok = check_kvm_enabled(l2->qmp, error) &&
-         (out = vh_guest_run_ok(nested->l1->guest, command, VH_NESTED_CMD_TIMEOUT_MS, error)) &&
-         parse_memory(out, mem, error);
-    if (ok)
-        fprintf(stderr, "%s: L2 with %u possible vCPUs: QEMU RSS %" G_GUINT64_FORMAT " KiB "
-                "(guest RAM %" G_GUINT64_FORMAT "), L1 kernel %" G_GUINT64_FORMAT " KiB\n",
-                PROGRAM, mem->max, mem->qemu_rss, mem->guest_ram_rss, mem->l1_kernel);
+    ok = check_kvm_enabled(l2->qmp, error) && read_memory(nested, mem, error);
     return vh_nested_l2_stop(nested, l2, ok ? error : NULL) && ok;
 }
 
@@ -194,14 +203,15 @@ bench_nested(NestedBench *bench, const char *lab_dir, const char *nested_dir, gu
     l2 = vh_nested_l2_boot(nested, VH_NESTED_PAIR_A, VH_NESTED_L1_QEMU, NULL, SMP, NULL, error);
     if (!l2)
         return FALSE;
-    ok = l2_cycles(bench, nested, l2, cycles, error);
+    /* Its memory before the cycles: as fresh from boot as the PARKED_MAX one's. */
+    bench->parked[0].max = 2 + SLOTS;
+    ok = read_memory(nested, &bench->parked[0], error) &&
+         l2_cycles(bench, nested, l2, cycles, error);
     /* A failed run's error is the one to report, not its L2's stop. */
     if (!vh_nested_l2_stop(nested, l2, ok ? error : NULL) || !ok)
         return FALSE;
-    bench->parked[0].max = 2;
     bench->parked[1].max = PARKED_MAX;
-    return parked_memory(nested, &bench->parked[0], error) &&
-           parked_memory(nested, &bench->parked[1], error);
+    return boot_and_read_memory(nested, &bench->parked[1], error);
 }
 
 /* Per parked vCPU, KiB: the difference between the two L2s over the slots added. */
@@ -222,12 +232,12 @@ static void
 parked_markdown(GString *md, const NestedBench *bench)
 {
     g_string_append_printf(md,
-        "\nWhat a possible vCPU costs while its KVM vCPU is parked: L2 booted with "
-        "`-smp cpus=2,maxcpus=2` and with `maxcpus=%u` under KVM, read in L1 (KiB; one "
-        "boot each). QEMU's own = its resident memory without the guest RAM's resident "
+        "\nWhat a possible vCPU costs while its KVM vCPU is parked: the L2 above "
+        "(`-smp %s`) just after its boot, and the same L2 booted with `maxcpus=%u`, read "
+        "in L1 (KiB; one boot each). QEMU's own = its resident memory without the guest RAM's resident "
         "part; the guest RAM's grows because the L2 kernel keeps per-CPU memory for "
         "every possible vCPU; L1's kernel = Slab + KernelStack + PageTables, where KVM "
-        "keeps its vCPUs.\n\n", PARKED_MAX);
+        "keeps its vCPUs.\n\n", SMP, PARKED_MAX);
     g_string_append(md, "| L2 | QEMU RSS | of it guest RAM | QEMU's own | L1's kernel |\n"
                         "|---|--:|--:|--:|--:|\n");
     for (guint i = 0; i < G_N_ELEMENTS(bench->parked); i++) {

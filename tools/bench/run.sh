@@ -24,7 +24,7 @@
 #            (tools/bench/bench-migrate.c; --migrate-rounds N, default 5);
 #   nested   plug/unplug latency under nested KVM (an L2 guest with -accel kvm in the
 #            arm64 L1 of tools/lab/build-nested.sh) beside the same guest under TCG,
-#            ratios only, and the memory per parked KVM vCPU (L2 with 2 and 64 possible
+#            ratios only, and the memory per parked KVM vCPU (L2 with 6 and 64 possible
 #            vCPUs) (tools/bench/bench-nested.c; --nested-cycles N, default 10).
 # All five by default. Exits 3 when a goal (BENCHMARKS.md says which) is missed,
 # after writing the results; 1 when a benchmark fails.
@@ -430,8 +430,9 @@ run_nested() {
         echo "tools/bench/bench-latency.c that the latency section uses too): the TCG guest runs"
         echo "first, then L1 boots and starts L2; the host drives L2's monitor and command"
         echo "channel through virtio-serial ports of L1, and checks with \`query-kvm\` that L2"
-        echo "runs under KVM. Each cycle plugs a free slot, onlines it, and unplugs it. Then"
-        echo "the same L2 boots twice more, with 2 and 64 possible vCPUs, for its memory."
+        echo "runs under KVM. Each cycle plugs a free slot, onlines it, and unplugs it. L2's"
+        echo "memory is read in L1 just after it boots, and again in a second L2 with 64"
+        echo "possible vCPUs."
         echo "<!-- vcpuhp-bench-nested: end -->"
     } >"$section"
     replace_section vcpuhp-bench-nested "$section"
